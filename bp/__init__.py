@@ -1,0 +1,31 @@
+"""bp: backpropagation, derived and run.
+
+A small NumPy library whose backward pass is the four backpropagation equations,
+written so that you can read them. See the book for the derivations.
+
+>>> import bp
+>>> net = bp.Network([bp.Dense(2, 3, "tanh", rng=0), bp.Dense(3, 1, "sigmoid", rng=1)],
+...                  loss="bce")
+>>> X, y = bp.xor()
+>>> round(net.loss(X, y), 4) > 0
+True
+"""
+from .activations import ACTIVATIONS, Activation, get_activation
+from .datasets import digits, one_hot, spirals, two_moons, xor
+from .gradcheck import GradCheckReport, gradcheck, numerical_gradient, relative_error
+from .init import INITIALIZERS
+from .io import load, save
+from .layers import Dense
+from .losses import LOSSES, Loss, get_loss
+from .network import Network
+from .optimizers import SGD, Adam, Optimizer
+from .training import History, TrainingDiverged, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "get_activation", "LOSSES", "Loss", "get_loss",
+    "INITIALIZERS", "Dense", "Network", "SGD", "Adam", "Optimizer", "fit", "History",
+    "TrainingDiverged", "gradcheck", "GradCheckReport", "numerical_gradient",
+    "relative_error", "xor", "two_moons", "spirals", "digits", "one_hot", "save", "load",
+]

@@ -1,0 +1,104 @@
+"""Input validation shared by every module.
+
+Every public entry point of ``bp`` checks its arguments here, so that a mistake
+gives a ``ValueError`` or ``TypeError`` that names the layer (or argument) and the
+expected and actual shapes, instead of a NumPy traceback from deep inside.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def lookup(registry: Mapping[str, Any], name: Any, kind: str) -> Any:
+    """Return ``registry[name]`` or raise a ``ValueError`` listing the known names."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be given by name (a str), got {type(name).__name__}")
+    try:
+        return registry[name]
+    except KeyError:
+        known = ", ".join(sorted(registry))
+        raise ValueError(f"unknown {kind} {name!r}; known: {known}") from None
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype, accepting only float32 and float64."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from err
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """Return ``value`` as an int, requiring a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
+              where: str = "") -> np.ndarray:
+    """Convert ``x`` to a finite 2-D float array of ``dtype`` (a copy only if needed).
+
+    Parameters
+    ----------
+    x : array_like, shape (batch, n_cols)
+    name : str
+        How the argument is called in error messages (``"X"``, ``"Y"``).
+    dtype : numpy dtype
+        The network's dtype; the result has exactly this dtype.
+    n_cols : int, optional
+        The expected number of columns.
+    where : str
+        The layer or function that expects ``x``, for error messages.
+    """
+    at = f" for {where}" if where else ""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == np.bool_):
+        raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name}{at} must be real, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        want = f"(batch, {n_cols})" if n_cols is not None else "(batch, features)"
+        raise ValueError(f"{name}{at} must be 2-D with shape {want}, got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name}{at} is an empty batch (shape {arr.shape})")
+    if n_cols is not None and arr.shape[1] != n_cols:
+        raise ValueError(f"{name}{at} must have shape (batch, {n_cols}), got shape {arr.shape}")
+    arr = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name}{at} contains NaN or inf (first at index {tuple(bad)})")
+    return arr
+
+
+def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> np.ndarray:
+    """Check a 1-D array of integer class labels in ``[0, n_classes)``."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} as class labels must be 1-D, got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
+            raise TypeError(f"{name} as class labels must have an integer dtype, got "
+                            f"{arr.dtype}; convert with .astype(int)")
+        raise TypeError(f"{name} as class labels must be integers, got dtype {arr.dtype}")
+    if n_rows is not None and arr.shape[0] != n_rows:
+        raise ValueError(f"{name} must have {n_rows} labels (one per example), "
+                         f"got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if arr.min() < 0 or arr.max() >= n_classes:
+        raise ValueError(f"{name} labels must lie in [0, {n_classes}), "
+                         f"got min {arr.min()} and max {arr.max()}")
+    return arr.astype(np.intp, copy=False)

@@ -1,0 +1,209 @@
+r"""Activation functions, each with its value and its derivative as functions of ``z``.
+
+An activation is applied element by element, :math:`a = f(z)`, except ``softmax``,
+which maps a whole row to probabilities. Each is an :class:`Activation` in the
+registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`.
+
+During the backward pass an element-wise activation contributes the factor
+:math:`f'(z)` of :math:`\delta = \frac{\partial L}{\partial a} \odot f'(z)`. Softmax
+has a full Jacobian :math:`J = \operatorname{diag}(s) - s s^\top` per example, so it
+offers :meth:`Activation.vjp` (the vector-Jacobian product) instead.
+
+All functions keep the dtype of their input (float32 stays float32).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._validation import lookup
+
+Array = np.ndarray
+
+
+def identity(z: Array) -> Array:
+    """:math:`f(z) = z`."""
+    return np.array(z, copy=True)
+
+
+def identity_prime(z: Array) -> Array:
+    """:math:`f'(z) = 1`."""
+    return np.ones_like(z)
+
+
+def sigmoid(z: Array) -> Array:
+    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, computed without overflow.
+
+    For :math:`z \ge 0` it evaluates :math:`1/(1+e^{-z})`, for :math:`z < 0` the equal
+    :math:`e^{z}/(1+e^{z})`; both only ever exponentiate :math:`-|z|`, so ``z = -1000``
+    gives 0 with no overflow warning.
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_prime(z: Array) -> Array:
+    r""":math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))`, at most 1/4 (at z = 0)."""
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def tanh(z: Array) -> Array:
+    r""":math:`\tanh z`."""
+    return np.tanh(z)
+
+
+def tanh_prime(z: Array) -> Array:
+    r""":math:`\tanh'(z) = 1 - \tanh^2 z`."""
+    t = np.tanh(z)
+    return 1 - t * t
+
+
+def relu(z: Array) -> Array:
+    r""":math:`\operatorname{ReLU}(z) = \max(0, z)`."""
+    z = np.asarray(z)
+    return np.maximum(z, 0).astype(z.dtype, copy=False)
+
+
+def relu_prime(z: Array) -> Array:
+    r""":math:`\operatorname{ReLU}'(z) = 1` for :math:`z > 0`, else 0.
+
+    ReLU has no derivative at the kink :math:`z = 0`; like PyTorch we use 0 there
+    (any value in [0, 1] is a valid subgradient).
+    """
+    z = np.asarray(z)
+    return (z > 0).astype(z.dtype)
+
+
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu(z: Array) -> Array:
+    r""":math:`f(z) = z` for :math:`z > 0`, else :math:`0.01\,z` (PyTorch's default slope)."""
+    z = np.asarray(z)
+    return np.where(z > 0, z, LEAKY_SLOPE * z).astype(z.dtype, copy=False)
+
+
+def leaky_relu_prime(z: Array) -> Array:
+    r""":math:`f'(z) = 1` for :math:`z > 0`, else 0.01 (the slope is used at the kink, as in PyTorch)."""
+    z = np.asarray(z)
+    return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+
+
+def softplus(z: Array) -> Array:
+    r""":math:`\operatorname{softplus}(z) = \log(1 + e^{z})`, as :math:`\max(z,0) + \log(1+e^{-|z|})`."""
+    z = np.asarray(z)
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def softplus_prime(z: Array) -> Array:
+    r""":math:`\operatorname{softplus}'(z) = \sigma(z)`."""
+    return sigmoid(z)
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+_GELU_K = 0.044715
+
+
+def gelu_tanh(z: Array) -> Array:
+    r"""GELU, tanh approximation (PyTorch's ``approximate="tanh"``).
+
+    .. math:: f(z) = \tfrac12 z \left(1 + \tanh\!\big(c\,(z + 0.044715 z^3)\big)\right),
+              \quad c = \sqrt{2/\pi}
+    """
+    z = np.asarray(z)
+    return 0.5 * z * (1 + np.tanh(_GELU_C * (z + _GELU_K * z ** 3)))
+
+
+def gelu_tanh_prime(z: Array) -> Array:
+    r"""Derivative of :func:`gelu_tanh`.
+
+    .. math:: f'(z) = \tfrac12 (1 + t) + \tfrac12 z (1 - t^2)\, c\,(1 + 3 \cdot 0.044715 z^2),
+              \quad t = \tanh\!\big(c\,(z + 0.044715 z^3)\big)
+    """
+    z = np.asarray(z)
+    t = np.tanh(_GELU_C * (z + _GELU_K * z ** 3))
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z)
+
+
+def softmax(z: Array) -> Array:
+    r"""Row-wise softmax :math:`s_i = e^{z_i} / \sum_j e^{z_j}`, shifted by the row maximum.
+
+    Shifting by :math:`\max_j z_j` changes nothing mathematically and keeps every
+    exponent :math:`\le 0`, so logits of :math:`\pm 10^4` give no overflow.
+    """
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_jacobian(z: Array) -> Array:
+    r"""The full Jacobian of softmax for every row, shape ``(batch, n, n)``.
+
+    .. math:: \frac{\partial s_i}{\partial z_j} = s_i(\delta_{ij} - s_j),
+              \qquad J = \operatorname{diag}(s) - s s^\top
+
+    Its diagonal alone, :math:`s_i(1 - s_i)`, is *not* the derivative: a common mistake.
+    """
+    s = softmax(np.atleast_2d(z))
+    return s[:, :, None] * np.eye(s.shape[1], dtype=s.dtype) - s[:, :, None] * s[:, None, :]
+
+
+def softmax_vjp(z: Array, a: Array, g: Array) -> Array:
+    r"""Vector-Jacobian product of softmax: :math:`J^\top g = s \odot (g - (g \cdot s))` per row."""
+    return a * (g - np.sum(g * a, axis=-1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function with its derivative.
+
+    Attributes
+    ----------
+    name : str
+    f : callable
+        ``f(z) -> a``, same shape and dtype as ``z``.
+    df : callable or None
+        ``df(z) -> f'(z)`` element by element; ``None`` for softmax, whose derivative
+        is a matrix per example (see :func:`softmax_jacobian`).
+    elementwise : bool
+    """
+
+    name: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array] | None
+    elementwise: bool = True
+
+    def __call__(self, z: Array) -> Array:
+        return self.f(z)
+
+    def derivative(self, z: Array) -> Array:
+        """:math:`f'(z)`: element-wise, or for softmax the ``(batch, n, n)`` Jacobians."""
+        return self.df(z) if self.elementwise else softmax_jacobian(z)
+
+    def vjp(self, z: Array, a: Array, g: Array) -> Array:
+        r"""Given :math:`g = \partial L/\partial a`, return :math:`\partial L/\partial z`."""
+        return g * self.df(z) if self.elementwise else softmax_vjp(z, a, g)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation("identity", identity, identity_prime),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime),
+    "tanh": Activation("tanh", tanh, tanh_prime),
+    "relu": Activation("relu", relu, relu_prime),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime),
+    "softplus": Activation("softplus", softplus, softplus_prime),
+    "gelu_tanh": Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
+    "softmax": Activation("softmax", softmax, None, elementwise=False),
+}
+
+
+def get_activation(name: str | Activation) -> Activation:
+    """Look up an activation by name (an :class:`Activation` is returned as is)."""
+    if isinstance(name, Activation):
+        return name
+    return lookup(ACTIVATIONS, name, "activation")

@@ -1,0 +1,167 @@
+r"""Gradient checking: compare backpropagation with finite differences.
+
+The centered difference
+
+.. math:: \frac{\partial L}{\partial \theta_i} \approx
+          \frac{L(\theta + \epsilon e_i) - L(\theta - \epsilon e_i)}{2\epsilon}
+
+has error :math:`O(\epsilon^2)` (the one-sided difference only :math:`O(\epsilon)`),
+plus a rounding error of about :math:`u\,|L|/\epsilon` for unit round-off :math:`u`.
+In float64, :math:`\epsilon = 10^{-6}` balances the two.
+
+We compare per parameter array with the relative error
+
+.. math:: r = \frac{\lVert g_{bp} - g_{fd} \rVert}{\lVert g_{bp} \rVert + \lVert g_{fd} \rVert},
+
+which is 0 for a perfect match, 1 for opposite or unrelated gradients, and is not
+blown up by individual entries that are almost zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .init import as_generator
+
+METHODS = {
+    "central": lambda f, x, i, eps: (_shifted(f, x, i, eps) - _shifted(f, x, i, -eps)) / (2 * eps),
+    "forward": lambda f, x, i, eps: (_shifted(f, x, i, eps) - f()) / eps,
+}
+
+
+def _shifted(f: Callable[[], float], x: np.ndarray, i: tuple, eps: float) -> float:
+    old = x[i]
+    try:
+        x[i] = old + eps
+        return f()
+    finally:
+        x[i] = old
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``|a - b| / (|a| + |b|)`` in the 2-norm; 0 when both are zero."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
+                       method: str = "central", indices=None) -> np.ndarray:
+    """Finite-difference gradient of ``f()`` with respect to the array ``x``.
+
+    ``x`` is perturbed in place, one entry at a time, and always restored (even if
+    ``f`` raises). Entries not in ``indices`` (default: all) are left as NaN.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    diff = METHODS[method]
+    grad = np.full(x.shape, np.nan)
+    for i in (np.ndindex(x.shape) if indices is None else indices):
+        grad[i] = diff(f, x, tuple(i), eps)
+    return grad
+
+
+def check_derivative(f: Callable, df: Callable, z: np.ndarray, eps: float = 1e-6) -> float:
+    """Largest relative error between ``df(z)`` and the centered difference of an
+    element-wise ``f``, with a floor of 1 in the denominator (use away from kinks)."""
+    z = np.asarray(z, dtype=np.float64)
+    numeric = (f(z + eps) - f(z - eps)) / (2 * eps)
+    return float(np.max(np.abs(df(z) - numeric) / np.maximum(1.0, np.abs(numeric))))
+
+
+@dataclass
+class ParamCheck:
+    name: str
+    shape: tuple
+    rel_error: float
+    max_abs_error: float
+    checked: int
+    ok: bool
+
+
+@dataclass
+class GradCheckReport:
+    """One :class:`ParamCheck` per parameter array; ``passed`` when all are within ``tol``."""
+
+    rows: list
+    tol: float
+    method: str
+    eps: float
+
+    @property
+    def passed(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def max_rel_error(self) -> float:
+        return max(r.rel_error for r in self.rows)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        lines = [f"gradient check ({self.method} differences, eps={self.eps:g}, tol={self.tol:g})",
+                 f"{'parameter':<12}{'shape':>12}{'checked':>9}{'rel. error':>13}"
+                 f"{'max |diff|':>13}  ok"]
+        for r in self.rows:
+            lines.append(f"{r.name:<12}{str(r.shape):>12}{r.checked:>9}{r.rel_error:>13.2e}"
+                         f"{r.max_abs_error:>13.2e}  {'yes' if r.ok else 'NO'}")
+        lines.append("PASSED" if self.passed else "FAILED")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython shows the table
+        p.text(str(self))
+
+
+def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
+              method: str = "central", max_entries: int | None = None,
+              rng: np.random.Generator | int | None = 0) -> GradCheckReport:
+    """Check ``net.backward`` against finite differences of ``net.loss``.
+
+    Parameters
+    ----------
+    net : bp.Network
+    X, Y : array_like
+        One batch; the loss is the network's loss on it.
+    eps : float
+        The step. Use float64 networks: in float32 no step gives better than ~1e-3.
+    tol : float
+        Largest relative error (per parameter array) that passes.
+    method : {"central", "forward"}
+    max_entries : int, optional
+        Check at most this many randomly chosen entries per array (for big nets).
+    rng : Generator or int or None
+        Chooses the entries when ``max_entries`` is set.
+
+    Returns
+    -------
+    GradCheckReport
+        Print it for a table. The weights are exactly as before, whatever happens.
+    """
+    gen = as_generator(rng)
+    net.forward(X)
+    net.backward(Y)
+    analytic = [(i, name, g.copy()) for i, name, g in net.gradients()]
+    saved = [p.copy() for _, _, p in net.parameters()]
+    rows = []
+    try:
+        for (i, name, p), (_, _, g) in zip(net.parameters(), analytic):
+            idx = None
+            if max_entries is not None and p.size > max_entries:
+                flat = gen.choice(p.size, size=max_entries, replace=False)
+                idx = [np.unravel_index(k, p.shape) for k in flat]
+            num = numerical_gradient(lambda: net.loss(X, Y), p, eps, method, idx)
+            mask = ~np.isnan(num)
+            rel = relative_error(g[mask], num[mask])
+            mad = float(np.max(np.abs(g[mask] - num[mask]))) if mask.any() else 0.0
+            rows.append(ParamCheck(f"{name}{i + 1}", p.shape, rel, mad, int(mask.sum()),
+                                   rel <= tol))
+    finally:
+        for (_, _, p), old in zip(net.parameters(), saved):
+            p[...] = old
+        net.forward(X)
+        net.backward(Y)
+    return GradCheckReport(rows, tol, method, eps)

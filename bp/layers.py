@@ -1,0 +1,117 @@
+r"""The fully connected (dense) layer.
+
+A layer with :math:`n_{in}` inputs and :math:`n_{out}` neurons holds
+
+* ``W``, shape ``(n_out, n_in)`` — row :math:`j` holds the weights *into* neuron
+  :math:`j`, as in PyTorch's ``nn.Linear.weight``;
+* ``b``, shape ``(n_out,)``.
+
+In mathematics an example is a column vector, :math:`z = W a + b`. In code a batch
+stacks examples as *rows*, so the same computation reads
+
+.. math:: Z = A_{prev} W^\top + b, \qquad A = f(Z).
+
+The forward pass caches ``A_prev``, ``Z`` and ``A``; the backward pass (in
+:meth:`bp.Network.backward`) reads them and stores ``delta`` (:math:`\delta = \partial
+L/\partial Z`), ``dW`` and ``db`` on the layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_matrix, check_dtype, check_positive_int
+from .activations import Activation, get_activation
+from .init import as_generator, resolve
+
+
+class Dense:
+    """A fully connected layer ``A = f(A_prev @ W.T + b)``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Number of inputs and of neurons.
+    activation : str
+        A name from :data:`bp.activations.ACTIVATIONS`.
+    init : str
+        A name from :data:`bp.init.INITIALIZERS`, or ``"auto"`` (He for the ReLU
+        family, Xavier otherwise).
+    rng : numpy.random.Generator or int or None
+        Source of the initial weights.
+    dtype : float32 or float64
+    name : str, optional
+        Used in error messages; the network names its layers ``"layer 1"``, ... .
+
+    Attributes
+    ----------
+    W : ndarray, shape (n_out, n_in)
+    b : ndarray, shape (n_out,)
+    dW, db, delta : ndarray or None
+        Filled by the backward pass; overwritten (never accumulated) by each call.
+    A_prev, Z, A : ndarray or None
+        Cached by :meth:`forward`.
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: str = "sigmoid",
+                 init: str = "auto", rng: np.random.Generator | int | None = None,
+                 dtype=np.float64, name: str | None = None) -> None:
+        self.n_in = check_positive_int(n_in, "n_in")
+        self.n_out = check_positive_int(n_out, "n_out")
+        self.activation: Activation = get_activation(activation)
+        self.dtype = check_dtype(dtype)
+        self.name = name or f"Dense({self.n_in}->{self.n_out})"
+        draw = resolve(init, self.activation.name)
+        self.init = init
+        self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, as_generator(rng)),
+                                      dtype=self.dtype)
+        self.b = np.zeros(self.n_out, dtype=self.dtype)
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
+        self.A_prev: np.ndarray | None = None
+        self.Z: np.ndarray | None = None
+        self.A: np.ndarray | None = None
+
+    def forward(self, A_prev: np.ndarray) -> np.ndarray:
+        """Compute and cache ``Z = A_prev @ W.T + b`` and ``A = f(Z)``.
+
+        Parameters
+        ----------
+        A_prev : ndarray, shape (batch, n_in)
+
+        Returns
+        -------
+        A : ndarray, shape (batch, n_out)
+        """
+        A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
+        self.A_prev = A_prev
+        self.Z = A_prev @ self.W.T + self.b
+        self.A = self.activation.f(self.Z)
+        return self.A
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The trainable arrays, by name (the arrays themselves, not copies)."""
+        return {"W": self.W, "b": self.b}
+
+    def grads(self) -> dict[str, np.ndarray | None]:
+        """The gradients of the last backward pass, by parameter name."""
+        return {"W": self.dW, "b": self.db}
+
+    def set_params(self, W: np.ndarray, b: np.ndarray) -> None:
+        """Copy new values into ``W`` and ``b``, checking shapes (the caller's arrays are not kept)."""
+        W = np.asarray(W)
+        b = np.asarray(b)
+        if W.shape != self.W.shape:
+            raise ValueError(f"{self.name}: W must have shape {self.W.shape}, got {W.shape}")
+        if b.shape != self.b.shape:
+            raise ValueError(f"{self.name}: b must have shape {self.b.shape}, got {b.shape}")
+        self.W[...] = W
+        self.b[...] = b
+
+    @property
+    def n_params(self) -> int:
+        return self.W.size + self.b.size
+
+    def __repr__(self) -> str:
+        return (f"Dense(n_in={self.n_in}, n_out={self.n_out}, "
+                f"activation={self.activation.name!r}, dtype={self.dtype.name})")

@@ -1,0 +1,193 @@
+r"""Loss functions, each with its value and its gradient with respect to the prediction.
+
+Every loss is reduced the way PyTorch's default ``reduction="mean"`` reduces it:
+
+========================  ====================================  ===========================
+name                      PyTorch counterpart                   averaged over
+========================  ====================================  ===========================
+``mse``                   ``nn.MSELoss``                        every element (batch × outputs)
+``bce``                   ``nn.BCELoss`` (on probabilities)     every element
+``bce_with_logits``       ``nn.BCEWithLogitsLoss``              every element
+``cross_entropy``         ``nn.NLLLoss`` of ``log(p)``          the batch
+``softmax_cross_entropy`` ``nn.CrossEntropyLoss`` (on logits)   the batch
+========================  ====================================  ===========================
+
+``value(P, Y)`` returns a Python float and ``grad(P, Y)`` returns
+:math:`\partial L / \partial P` with the shape and dtype of ``P``. Targets ``Y`` have the
+shape of ``P``; the two categorical losses also take a 1-D array of integer labels.
+
+*Fused* pairs. A sigmoid output with ``bce`` and a softmax output with
+``cross_entropy`` have the simple error term :math:`\delta^L = (\hat y - y)/N`: the
+:math:`1/(\hat y(1-\hat y))` of the loss cancels the :math:`\hat y(1-\hat y)` of the
+sigmoid (and likewise for softmax). :data:`FUSED` holds these pairs; the network uses
+them because they are exact, cheaper, and finite where the unfused product would
+divide 0 by 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._validation import FLOAT_DTYPES, as_labels, as_matrix, lookup
+from .activations import sigmoid, softmax
+
+Array = np.ndarray
+
+#: PyTorch clamps ``log`` at -100 in ``BCELoss``; we do the same in both
+#: probability-based losses so that a prediction of exactly 0 or 1 gives a finite loss.
+LOG_FLOOR = -100.0
+#: Smallest denominator in the gradients of the probability-based losses (as PyTorch).
+EPS = 1e-12
+
+
+def _clamped_log(p: Array) -> Array:
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(p), LOG_FLOOR)
+
+
+def as_targets(Y, P: Array, categorical: bool) -> Array:
+    """Return ``Y`` as a float array shaped like ``P``; integer labels become one-hot."""
+    Y_arr = np.asarray(Y)
+    if categorical and Y_arr.ndim == 1:
+        labels = as_labels(Y_arr, "Y", P.shape[1], n_rows=P.shape[0])
+        out = np.zeros_like(P)
+        out[np.arange(P.shape[0]), labels] = 1
+        return out
+    if Y_arr.shape != P.shape:
+        also = f" or integer labels of shape ({P.shape[0]},)" if categorical else ""
+        raise ValueError(f"Y must have the prediction's shape {P.shape}{also}, "
+                         f"got shape {Y_arr.shape}")
+    return as_matrix(Y_arr, "Y", P.dtype, n_cols=P.shape[1])
+
+
+def _as_prediction(P) -> Array:
+    dtype = np.asarray(P).dtype
+    return as_matrix(P, "prediction", dtype if dtype in FLOAT_DTYPES else np.float64)
+
+
+def mse(P: Array, Y: Array) -> float:
+    r""":math:`L = \frac{1}{N m}\sum_{n,i} (\hat y_{ni} - y_{ni})^2`, mean over all elements."""
+    return float(np.mean((P - Y) ** 2))
+
+
+def mse_grad(P: Array, Y: Array) -> Array:
+    r""":math:`\partial L/\partial \hat y = \frac{2}{N m}(\hat y - y)`: note the 2."""
+    return (2 / P.size) * (P - Y)
+
+
+def bce(P: Array, Y: Array) -> float:
+    r""":math:`L = -\frac{1}{N m}\sum \big[y \log \hat y + (1-y)\log(1-\hat y)\big]`."""
+    return float(-np.mean(Y * _clamped_log(P) + (1 - Y) * _clamped_log(1 - P)))
+
+
+def bce_grad(P: Array, Y: Array) -> Array:
+    r""":math:`\partial L/\partial \hat y = \frac{1}{N m}\,\frac{\hat y - y}{\hat y (1 - \hat y)}`."""
+    return (P - Y) / np.maximum(P * (1 - P), EPS) / P.size
+
+
+def bce_with_logits(Z: Array, Y: Array) -> float:
+    r"""BCE of :math:`\sigma(z)`, as :math:`\max(z,0) - z y + \log(1 + e^{-|z|})` (stable)."""
+    return float(np.mean(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))))
+
+
+def bce_with_logits_grad(Z: Array, Y: Array) -> Array:
+    r""":math:`\partial L/\partial z = (\sigma(z) - y)/(N m)`."""
+    return (sigmoid(Z) - Y) / Z.size
+
+
+def cross_entropy(P: Array, Y: Array) -> float:
+    r"""Categorical cross-entropy on probabilities, :math:`L = -\frac1N \sum_n \sum_i y_{ni}\log \hat y_{ni}`.
+
+    The sum over classes is not averaged: only the batch is. (Binary cross-entropy has
+    the extra :math:`(1-y)\log(1-\hat y)` term; the two are different losses.)
+    """
+    return float(-np.sum(Y * _clamped_log(P)) / P.shape[0])
+
+
+def cross_entropy_grad(P: Array, Y: Array) -> Array:
+    r""":math:`\partial L/\partial \hat y = -\frac{1}{N}\, y / \hat y`."""
+    return -Y / np.maximum(P, EPS) / P.shape[0]
+
+
+def _log_softmax(Z: Array) -> Array:
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(Z: Array, Y: Array) -> float:
+    r"""Cross-entropy of :math:`\operatorname{softmax}(z)`, via log-sum-exp.
+
+    .. math:: L = \frac1N \sum_n \Big(\log \sum_j e^{z_{nj}} - \sum_i y_{ni} z_{ni}\Big)
+
+    finite for logits of :math:`\pm 10^4`.
+    """
+    return float(-np.sum(Y * _log_softmax(Z)) / Z.shape[0])
+
+
+def softmax_cross_entropy_grad(Z: Array, Y: Array) -> Array:
+    r""":math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N`."""
+    return (softmax(Z) - Y) / Z.shape[0]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss with its gradient.
+
+    Attributes
+    ----------
+    name : str
+    value, grad : callable
+        ``value(P, Y) -> float`` and ``grad(P, Y) -> dL/dP`` on checked arrays.
+    categorical : bool
+        Whether 1-D integer labels are accepted as targets.
+    on_logits : bool
+        Whether the loss expects raw scores (the output layer must be ``identity``).
+    classification : bool
+        Whether accuracy makes sense for it.
+    """
+
+    name: str
+    value: Callable[[Array, Array], float]
+    grad: Callable[[Array, Array], Array]
+    categorical: bool = False
+    on_logits: bool = False
+    classification: bool = True
+
+    def __call__(self, P, Y) -> float:
+        """Checked value for array-like inputs."""
+        P = _as_prediction(P)
+        return self.value(P, as_targets(Y, P, self.categorical))
+
+    def gradient(self, P, Y) -> Array:
+        """Checked gradient with respect to ``P`` for array-like inputs."""
+        P = _as_prediction(P)
+        return self.grad(P, as_targets(Y, P, self.categorical))
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss("mse", mse, mse_grad, classification=False),
+    "bce": Loss("bce", bce, bce_grad),
+    "bce_with_logits": Loss("bce_with_logits", bce_with_logits, bce_with_logits_grad,
+                            on_logits=True),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad,
+                          categorical=True),
+    "softmax_cross_entropy": Loss("softmax_cross_entropy", softmax_cross_entropy,
+                                  softmax_cross_entropy_grad, categorical=True,
+                                  on_logits=True),
+}
+
+#: (output activation, loss) -> the loss on logits that is the same function of ``z``.
+#: The network computes value and :math:`\delta^L` from ``Z`` with it.
+FUSED: dict[tuple[str, str], str] = {
+    ("sigmoid", "bce"): "bce_with_logits",
+    ("softmax", "cross_entropy"): "softmax_cross_entropy",
+}
+
+
+def get_loss(name: str | Loss) -> Loss:
+    """Look up a loss by name (a :class:`Loss` is returned as is)."""
+    if isinstance(name, Loss):
+        return name
+    return lookup(LOSSES, name, "loss")

@@ -1,0 +1,177 @@
+"""Mini-batch training: the loop that repeats forward, backward and step.
+
+:func:`fit` is what :meth:`bp.Network.fit` calls. One epoch visits every example
+once, in batches of ``batch_size`` (the last batch may be smaller), reshuffled every
+epoch from a seeded generator, so a run is reproducible.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_matrix, check_positive_int
+from .init import as_generator
+from .losses import as_targets
+from .optimizers import Optimizer, get_optimizer
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the message names the epoch and batch."""
+
+
+@dataclass
+class History:
+    """Per-epoch metrics: ``loss`` and, when they apply, ``accuracy``, ``val_loss``,
+    ``val_accuracy``. Index it like a dict: ``history["loss"]``."""
+
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def append(self, name: str, value: float) -> None:
+        self.metrics.setdefault(name, []).append(float(value))
+
+    def __getitem__(self, name: str) -> list[float]:
+        return self.metrics[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.metrics
+
+    def keys(self):
+        return self.metrics.keys()
+
+    def __len__(self) -> int:
+        return len(self.metrics.get("loss", []))
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.metrics.items() if v)
+        return f"History({len(self)} epochs; last: {last})"
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    ip = shell.get_ipython() if hasattr(shell, "get_ipython") else None
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_on(progress: bool | None) -> bool:
+    if progress is None:
+        return sys.stderr.isatty() or _in_notebook()
+    return bool(progress)
+
+
+def _epoch_bar(epochs: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.std import tqdm  # plain text: works in a terminal and in a notebook
+    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=True)
+
+
+def _evaluate(net, X: np.ndarray, Y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
+    """Mean loss (and accuracy) over a whole data set, in batches, weighted by size."""
+    total, correct, n = 0.0, 0, X.shape[0]
+    for start in range(0, n, batch_size):
+        xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
+        net._forward(xb)
+        total += net.loss_value(yb) * xb.shape[0]
+        if net.is_classifier:
+            out = net.layers[-1].A
+            pred = (out[:, 0] > (0.0 if net.loss_fn.on_logits else 0.5)) if out.shape[1] == 1 \
+                else out.argmax(axis=1)
+            correct += int(np.sum(pred == net.labels(yb)))
+    return total / n, (correct / n if net.is_classifier else None)
+
+
+def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
+        optimizer: Optimizer | str | None = None, shuffle: bool = True,
+        validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
+        progress: bool | None = None) -> History:
+    """Train ``net`` on ``(X, Y)`` with mini-batches.
+
+    Parameters
+    ----------
+    net : bp.Network
+    X : array_like, shape (n, n_in)
+    Y : array_like, shape (n, n_out), or (n,) integer labels for categorical losses
+    epochs, batch_size : int
+    optimizer : Optimizer or str or None
+        Default ``SGD(lr=0.1)``.
+    shuffle : bool
+        Reshuffle the examples at the start of every epoch.
+    validation : (X_val, Y_val), optional
+        Evaluated after every epoch (``val_loss``, ``val_accuracy``).
+    seed : int or Generator or None
+        Drives the shuffling.
+    progress : bool or None
+        A tqdm bar over epochs; ``None`` shows it only in a terminal or a notebook.
+
+    Returns
+    -------
+    History
+        Per epoch: the mean training loss over the epoch's batches (as they were when
+        each batch was seen), training accuracy measured after the epoch, and
+        validation metrics if asked for.
+
+    Raises
+    ------
+    TrainingDiverged
+        If a batch's loss is NaN or infinite (the weights are left as they were after
+        the last finite step).
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    X = as_matrix(X, "X", net.dtype, n_cols=net.n_in, where=net.layers[0].name)
+    Y = _rows(net, Y, X.shape[0], "Y")
+    if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise TypeError("validation must be a pair (X_val, Y_val)")
+        Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in)
+        Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
+    opt = get_optimizer(optimizer)
+    rng = as_generator(seed)
+    history = History()
+    n = X.shape[0]
+    bar = _epoch_bar(epochs, _progress_on(progress))
+    try:
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            running = 0.0
+            for b, start in enumerate(range(0, n, batch_size), start=1):
+                idx = order[start:start + batch_size]
+                xb, yb = X[idx], Y[idx]
+                net._forward(xb)
+                loss = net.loss_value(yb)
+                if not np.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
+                        f"learning rate (optimizer: {opt!r})")
+                net._backward(yb)
+                opt.step(net)
+                running += loss * xb.shape[0]
+            history.append("loss", running / n)
+            if net.is_classifier:
+                history.append("accuracy", _evaluate(net, X, Y, 1024)[1])
+            if validation is not None:
+                vl, va = _evaluate(net, Xv, Yv, 1024)
+                history.append("val_loss", vl)
+                if va is not None:
+                    history.append("val_accuracy", va)
+            if bar is not None:
+                bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.metrics.items()})
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
+    """Targets checked once for the whole data set (labels become one-hot)."""
+    Y_arr = np.asarray(Y)
+    if Y_arr.ndim == 0 or Y_arr.shape[0] != n:
+        raise ValueError(f"{name} must have {n} rows (one per example), got shape {Y_arr.shape}")
+    probe = np.zeros((n, net.n_out), dtype=net.dtype)
+    return as_targets(Y_arr, probe, net.loss_fn.categorical)
