@@ -7,4 +7,9 @@ wrong (with the expected and the actual value), and returns a
 """
 from ._core import CheckResult, compare
 
+from .backward import check_backward, check_delta_recursion, check_layer_gradients
+from .gradcheck import check_centered_difference, check_relative_error
+
 __all__ = ["CheckResult", "compare"]
+__all__ += ["check_backward", "check_delta_recursion", "check_layer_gradients"]
+__all__ += ["check_centered_difference", "check_relative_error"]
