@@ -6,10 +6,19 @@ wrong (with the expected and the actual value), and returns a
 :class:`~bp.checks._core.CheckResult` that is truthy when every case passed.
 """
 from ._core import CheckResult, compare
-
+from .forward_backward import (check_backward_2layer, check_forward_pass,
+                               check_gradient_descent, check_sgd_step)
 from .backward import check_backward, check_delta_recursion, check_layer_gradients
 from .gradcheck import check_centered_difference, check_relative_error
+from .activations import (check_activation, check_derivative, check_sigmoid_derivative,
+                          check_softmax_jacobian, check_stable_sigmoid)
+from .losses import check_logsumexp, check_loss, check_loss_gradient, check_output_delta
 
 __all__ = ["CheckResult", "compare"]
+__all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
+            "check_gradient_descent"]
+__all__ += ["check_loss", "check_loss_gradient", "check_output_delta", "check_logsumexp"]
 __all__ += ["check_backward", "check_delta_recursion", "check_layer_gradients"]
 __all__ += ["check_centered_difference", "check_relative_error"]
+__all__ += ["check_activation", "check_derivative", "check_sigmoid_derivative",
+            "check_softmax_jacobian", "check_stable_sigmoid"]
