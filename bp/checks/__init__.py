@@ -13,6 +13,9 @@ from .gradcheck import check_centered_difference, check_relative_error
 from .activations import (check_activation, check_derivative, check_sigmoid_derivative,
                           check_softmax_jacobian, check_stable_sigmoid)
 from .losses import check_logsumexp, check_loss, check_loss_gradient, check_output_delta
+from .optimizers import check_adam_step, check_momentum_step, check_nesterov_step
+from .initialization import (check_he_limit, check_he_std, check_xavier_limit,
+                             check_xavier_std)
 
 __all__ = ["CheckResult", "compare"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -22,3 +25,5 @@ __all__ += ["check_backward", "check_delta_recursion", "check_layer_gradients"]
 __all__ += ["check_centered_difference", "check_relative_error"]
 __all__ += ["check_activation", "check_derivative", "check_sigmoid_derivative",
             "check_softmax_jacobian", "check_stable_sigmoid"]
+__all__ += ["check_momentum_step", "check_nesterov_step", "check_adam_step"]
+__all__ += ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_limit"]
