@@ -6,22 +6,29 @@ expected and actual shapes, instead of a NumPy traceback from deep inside.
 """
 from __future__ import annotations
 
+import difflib
 from typing import Any, Mapping
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+Array = np.ndarray
 
 
 def lookup(registry: Mapping[str, Any], name: Any, kind: str) -> Any:
-    """Return ``registry[name]`` or raise a ``ValueError`` listing the known names."""
+    """Return ``registry[name]`` or raise a ``ValueError`` listing the known names.
+
+    A misspelt name also gets the closest known name (``'sigmod'`` -> ``'sigmoid'``).
+    """
     if not isinstance(name, str):
         raise TypeError(f"{kind} must be given by name (a str), got {type(name).__name__}")
     try:
         return registry[name]
     except KeyError:
         known = ", ".join(sorted(registry))
-        raise ValueError(f"unknown {kind} {name!r}; known: {known}") from None
+        close = difflib.get_close_matches(name, list(registry), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown {kind} {name!r}{hint}; known: {known}") from None
 
 
 def check_dtype(dtype: Any) -> np.dtype:
@@ -102,3 +109,55 @@ def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> n
         raise ValueError(f"{name} labels must lie in [0, {n_classes}), "
                          f"got min {arr.min()} and max {arr.max()}")
     return arr.astype(np.intp, copy=False)
+
+
+def check_domain(Y: Array, kind: str, name: str, what: str) -> None:
+    """Targets (or predictions) must lie where the loss is defined."""
+    if kind == "unit" and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"{what} for loss {name!r} must lie in [0, 1], "
+                         f"got min {Y.min():.4g} and max {Y.max():.4g}")
+    if kind == "distribution":
+        sums = Y.sum(axis=1)
+        tol = 1e3 * np.finfo(Y.dtype).eps * Y.shape[1]
+        if Y.min() < 0 or np.max(np.abs(sums - 1)) > tol:
+            k = int(np.argmax(np.abs(sums - 1) + (Y.min(axis=1) < 0)))
+            raise ValueError(f"{what} for loss {name!r} must have rows that are probability "
+                             f"distributions (one-hot or soft labels: entries >= 0, sum 1); "
+                             f"row {k} sums to {sums[k]:.6g} with min {Y[k].min():.4g}")
+
+
+def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
+    """Return checked targets ``Y`` as a float array shaped like the prediction ``P``.
+
+    Integer labels of shape ``(batch,)`` become one-hot rows for categorical losses;
+    for a single-output network a ``(batch,)`` vector is read as one column.
+
+    Parameters
+    ----------
+    Y : array_like, shape (batch, m), or (batch,)
+    P : ndarray, shape (batch, m)
+        The prediction (only its shape and dtype are used).
+    loss : bp.losses.Loss
+        Its ``categorical``, ``targets`` (domain) and ``name`` are used.
+    where : str
+        The output layer's name, for error messages.
+    """
+    at = f" (output of {where})" if where else ""
+    Y_arr = np.asarray(Y)
+    if loss.categorical and Y_arr.ndim == 1:
+        labels = as_labels(Y_arr, "Y", P.shape[1], n_rows=P.shape[0])
+        out = np.zeros_like(P)
+        out[np.arange(P.shape[0]), labels] = 1
+        return out
+    if Y_arr.ndim == 1 and P.shape[1] == 1 and Y_arr.shape[0] == P.shape[0]:
+        Y_arr = Y_arr[:, None]
+    if Y_arr.shape != P.shape:
+        also = f" or integer labels of shape ({P.shape[0]},)" if loss.categorical else ""
+        hint = ""
+        if Y_arr.ndim == 1 and np.issubdtype(Y_arr.dtype, np.integer) and P.shape[1] > 1:
+            hint = f"; for class labels use bp.one_hot(Y, {P.shape[1]})"
+        raise ValueError(f"Y must have the prediction's shape {P.shape}{also}{at}, "
+                         f"got shape {Y_arr.shape}{hint}")
+    Y_arr = as_matrix(Y_arr, "Y", P.dtype, n_cols=P.shape[1], where=where)
+    check_domain(Y_arr, loss.targets, loss.name, "Y")
+    return Y_arr

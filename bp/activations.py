@@ -166,28 +166,55 @@ class Activation:
     ----------
     name : str
     f : callable
-        ``f(z) -> a``, same shape and dtype as ``z``.
+        ``f(z) -> a``, same shape and dtype as ``z`` (shape ``(batch, n)``).
     df : callable or None
-        ``df(z) -> f'(z)`` element by element; ``None`` for softmax, whose derivative
-        is a matrix per example (see :func:`softmax_jacobian`).
+        ``df(z) -> f'(z)`` element by element; ``None`` for an activation that mixes
+        a row, like softmax, whose derivative is a matrix per example.
     elementwise : bool
+    jacobian : callable, optional
+        For ``elementwise=False``: ``jacobian(z) -> (batch, n, n)`` with
+        ``J[k, i, j] = da_i/dz_j`` of row ``k``.
+    vjp_fn : callable, optional
+        For ``elementwise=False``: ``vjp_fn(z, a, g) -> g @ J`` row by row, the
+        vector-Jacobian product that backpropagation needs (no ``n x n`` matrix).
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable, an element-wise activation has no ``df``, or one
+        that is not element-wise lacks ``jacobian`` and ``vjp_fn``.
     """
 
     name: str
     f: Callable[[Array], Array]
     df: Callable[[Array], Array] | None
     elementwise: bool = True
+    jacobian: Callable[[Array], Array] | None = None
+    vjp_fn: Callable[[Array, Array, Array], Array] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"an activation's name must be a str, got {type(self.name).__name__}")
+        if not callable(self.f):
+            raise TypeError(f"activation {self.name!r}: f must be callable")
+        if self.elementwise and not callable(self.df):
+            raise TypeError(f"activation {self.name!r} is element-wise, so df must be callable")
+        if not self.elementwise and not (callable(self.jacobian) and callable(self.vjp_fn)):
+            raise TypeError(f"activation {self.name!r} is not element-wise, so it needs "
+                            "callable jacobian and vjp_fn")
 
     def __call__(self, z: Array) -> Array:
         return self.f(z)
 
     def derivative(self, z: Array) -> Array:
-        """:math:`f'(z)`: element-wise, or for softmax the ``(batch, n, n)`` Jacobians."""
-        return self.df(z) if self.elementwise else softmax_jacobian(z)
+        """:math:`f'(z)`: element-wise, or the ``(batch, n, n)`` Jacobians (softmax)."""
+        return self.df(z) if self.elementwise else self.jacobian(z)
 
     def vjp(self, z: Array, a: Array, g: Array) -> Array:
-        r"""Given :math:`g = \partial L/\partial a`, return :math:`\partial L/\partial z`."""
-        return g * self.df(z) if self.elementwise else softmax_vjp(z, a, g)
+        r"""Given :math:`g = \partial L/\partial a` (and ``a = f(z)``), return
+        :math:`\partial L/\partial z`: :math:`g \odot f'(z)` element-wise, else
+        :math:`g J` per row."""
+        return g * self.df(z) if self.elementwise else self.vjp_fn(z, a, g)
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -198,12 +225,21 @@ ACTIVATIONS: dict[str, Activation] = {
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime),
     "softplus": Activation("softplus", softplus, softplus_prime),
     "gelu_tanh": Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
-    "softmax": Activation("softmax", softmax, None, elementwise=False),
+    "softmax": Activation("softmax", softmax, None, elementwise=False,
+                          jacobian=softmax_jacobian, vjp_fn=softmax_vjp),
 }
 
 
 def get_activation(name: str | Activation) -> Activation:
-    """Look up an activation by name (an :class:`Activation` is returned as is)."""
+    """Look up an activation by name (an :class:`Activation` is returned as is).
+
+    Raises ``ValueError`` for an unknown name, ``TypeError`` for anything else.
+    """
     if isinstance(name, Activation):
         return name
     return lookup(ACTIVATIONS, name, "activation")
+
+
+def is_builtin(act: Activation) -> bool:
+    """Whether ``act`` is the registry's own activation of that name (not a custom one)."""
+    return ACTIVATIONS.get(act.name) is act

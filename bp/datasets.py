@@ -15,6 +15,14 @@ from ._validation import as_labels, check_dtype, check_positive_int
 from .init import as_generator
 
 
+def _check_noise(noise) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
+        raise TypeError(f"noise must be a number, got {type(noise).__name__}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be finite and >= 0, got {noise}")
+    return float(noise)
+
+
 def one_hot(labels, n_classes: int, dtype=np.float64) -> np.ndarray:
     """Rows of zeros with a 1 in column ``labels[i]``; shape ``(len(labels), n_classes)``."""
     n_classes = check_positive_int(n_classes, "n_classes")
@@ -36,6 +44,7 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int | None = 0,
               dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles; returns ``X`` (n, 2) and integer labels ``y`` (n,)."""
     n = check_positive_int(n, "n")
+    noise = _check_noise(noise)
     rng = as_generator(seed)
     n0 = n // 2
     t0 = rng.uniform(0, np.pi, n0)
@@ -53,6 +62,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
     """``n_classes`` interleaved spiral arms (as in CS231n); labels are integers."""
     n_per_class = check_positive_int(n_per_class, "n_per_class")
     n_classes = check_positive_int(n_classes, "n_classes")
+    noise = _check_noise(noise)
     rng = as_generator(seed)
     X, y = [], []
     for k in range(n_classes):
@@ -82,7 +92,8 @@ def digits(test_size: float = 0.2, seed: int = 0, scale: bool = True,
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    if not 0 < test_size < 1:
+    if isinstance(test_size, bool) or not isinstance(test_size, (float, np.floating)) \
+            or not 0 < test_size < 1:
         raise ValueError(f"test_size must lie in (0, 1), got {test_size}")
     data = load_digits()
     X = data.data / 16.0 if scale else data.data

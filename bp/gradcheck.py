@@ -25,19 +25,29 @@ import numpy as np
 
 from .init import as_generator
 
-METHODS = {
-    "central": lambda f, x, i, eps: (_shifted(f, x, i, eps) - _shifted(f, x, i, -eps)) / (2 * eps),
-    "forward": lambda f, x, i, eps: (_shifted(f, x, i, eps) - f()) / eps,
-}
-
-
-def _shifted(f: Callable[[], float], x: np.ndarray, i: tuple, eps: float) -> float:
-    old = x[i]
+def _shifted(f: Callable[[], float], x: np.ndarray, i: tuple, eps: float) -> tuple[float, float]:
+    """``f()`` with ``x[i]`` moved by about ``eps``; returns the value and the *actual*
+    move (``old + eps`` is rounded to ``x``'s dtype). ``x[i]`` is always restored."""
+    old = x[i].copy()
     try:
         x[i] = old + eps
-        return f()
+        return f(), float(x[i]) - float(old)
     finally:
         x[i] = old
+
+
+def _central(f, x, i, eps):
+    up, h_up = _shifted(f, x, i, eps)
+    down, h_down = _shifted(f, x, i, -eps)
+    return (up - down) / (h_up - h_down)
+
+
+def _forward(f, x, i, eps):
+    up, h = _shifted(f, x, i, eps)
+    return (up - f()) / h
+
+
+METHODS = {"central": _central, "forward": _forward}
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -53,10 +63,20 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
     """Finite-difference gradient of ``f()`` with respect to the array ``x``.
 
     ``x`` is perturbed in place, one entry at a time, and always restored (even if
-    ``f`` raises). Entries not in ``indices`` (default: all) are left as NaN.
+    ``f`` raises). Entries not in ``indices`` (default: all) are left as NaN. The
+    quotient divides by the step actually taken (``x[i] + eps`` rounded to ``x``'s
+    dtype), not by the nominal ``eps``.
+
+    Returns
+    -------
+    ndarray, float64, shape of ``x``
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError("x must be a float ndarray (it is perturbed in place)")
+    if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
     diff = METHODS[method]
     grad = np.full(x.shape, np.nan)
     for i in (np.ndindex(x.shape) if indices is None else indices):

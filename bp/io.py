@@ -9,20 +9,34 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .activations import is_builtin
 from .layers import Dense
+from .losses import LOSSES
 from .network import Network
 
 FORMAT_VERSION = 1
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:
-    """Write ``net`` to ``path`` (``.npz`` is appended if missing); returns the path."""
+    """Write ``net`` to ``path`` (``.npz`` is appended if missing); returns the path.
+
+    Raises ``TypeError`` for a custom activation or loss: a file stores only names,
+    and loading would silently substitute the built-in function of that name.
+    """
     if not isinstance(net, Network):
         raise TypeError(f"save expects a bp.Network, got {type(net).__name__}")
+    for layer in net.layers:
+        if not is_builtin(layer.activation):
+            raise TypeError(f"{layer.name} has a custom activation {layer.activation.name!r}; "
+                            "only built-in activations can be saved")
+    if LOSSES.get(net.loss_fn.name) is not net.loss_fn:
+        raise TypeError(f"the loss {net.loss_fn.name!r} is custom; only built-in losses "
+                        "can be saved")
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
@@ -38,32 +52,68 @@ def save(net: Network, path: str | os.PathLike) -> Path:
     return path
 
 
-def load(path: str | os.PathLike) -> Network:
-    """Read a network written by :func:`save`; the round trip is exact."""
-    path = Path(path)
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the archive at ``path``, or a clear error."""
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise ValueError(f"{path} is not a readable bp model file ({err})") from err
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not an .npz archive")
+        with archive:
+            return {k: archive[k] for k in archive.files}
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as err:
+        raise ValueError(f"{path} is not a readable bp model file "
+                         f"(truncated or corrupt? {err})") from err
+
+
+def load(path: str | os.PathLike) -> Network:
+    """Read a network written by :func:`save`; the round trip is exact (same dtype,
+    same bits).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is truncated, corrupt, not a bp model, of another format version,
+        or its arrays do not fit together (the message names the layer and shapes).
+    """
+    path = Path(path)
+    data = _read(path)
     for key in ("format_version", "loss", "activations"):
         if key not in data:
             raise ValueError(f"{path} is not a bp model file: '{key}' is missing")
-    if int(data["format_version"]) != FORMAT_VERSION:
-        raise ValueError(f"{path} has format version {int(data['format_version'])}; "
+    meta = (data["format_version"], data["loss"], data["activations"])
+    if meta[0].shape != () or meta[1].shape != () or meta[2].ndim != 1 \
+            or meta[1].dtype.kind != "U" or meta[2].dtype.kind != "U":
+        raise ValueError(f"{path}: malformed header (format_version, loss, activations)")
+    if not np.issubdtype(meta[0].dtype, np.integer) or int(meta[0]) != FORMAT_VERSION:
+        raise ValueError(f"{path} has format version {meta[0]}; "
                          f"this bp reads version {FORMAT_VERSION}")
     activations = [str(a) for a in data["activations"]]
+    expected = {"format_version", "loss", "activations"}
     layers = []
     for i, act in enumerate(activations, start=1):
+        expected |= {f"W{i}", f"b{i}"}
         if f"W{i}" not in data or f"b{i}" not in data:
             raise ValueError(f"{path}: layer {i} has no W{i}/b{i} arrays")
         W, b = data[f"W{i}"], data[f"b{i}"]
-        if W.ndim != 2 or b.shape != (W.shape[0],):
+        if W.ndim != 2 or b.shape != (W.shape[0],) or W.size == 0:
             raise ValueError(f"{path}: layer {i} has W of shape {W.shape} and b of shape "
                              f"{b.shape}; expected (n_out, n_in) and (n_out,)")
-        layer = Dense(W.shape[1], W.shape[0], activation=act, dtype=W.dtype, rng=0)
-        layer.set_params(W, b)
+        if W.dtype != b.dtype:
+            raise ValueError(f"{path}: layer {i} has W of dtype {W.dtype} but b of {b.dtype}")
+        try:
+            layer = Dense(W.shape[1], W.shape[0], activation=act, dtype=W.dtype, rng=0)
+            layer.set_params(W, b)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: layer {i}: {err}") from err
         layers.append(layer)
-    return Network(layers, loss=str(data["loss"]))
+    extra = sorted(set(data) - expected)
+    if extra:
+        raise ValueError(f"{path}: unexpected arrays {extra} for a {len(layers)}-layer network")
+    try:
+        return Network(layers, loss=str(data["loss"]))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: the layers do not form a network: {err}") from err

@@ -59,7 +59,14 @@ class Dense:
         self.n_out = check_positive_int(n_out, "n_out")
         self.activation: Activation = get_activation(activation)
         self.dtype = check_dtype(dtype)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
+        #: A network renames its layers "layer 1 (Dense(2->3))", ... unless named by you.
+        self.auto_named = name is None
         self.name = name or f"Dense({self.n_in}->{self.n_out})"
+        if not self.activation.elementwise and self.n_out < 2:
+            raise ValueError(f"{self.name}: {self.activation.name} over a single unit is the "
+                             "constant 1 (its gradient is 0); use n_out >= 2, or sigmoid")
         draw = resolve(init, self.activation.name)
         self.init = init
         self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, as_generator(rng)),
@@ -98,15 +105,23 @@ class Dense:
         return {"W": self.dW, "b": self.db}
 
     def set_params(self, W: np.ndarray, b: np.ndarray) -> None:
-        """Copy new values into ``W`` and ``b``, checking shapes (the caller's arrays are not kept)."""
-        W = np.asarray(W)
-        b = np.asarray(b)
-        if W.shape != self.W.shape:
-            raise ValueError(f"{self.name}: W must have shape {self.W.shape}, got {W.shape}")
-        if b.shape != self.b.shape:
-            raise ValueError(f"{self.name}: b must have shape {self.b.shape}, got {b.shape}")
-        self.W[...] = W
-        self.b[...] = b
+        """Copy new values into ``W`` (n_out, n_in) and ``b`` (n_out,), checking them.
+
+        The values are cast to the layer's dtype; the caller's arrays are not kept.
+        """
+        new = {}
+        for key, value, own in (("W", W, self.W), ("b", b, self.b)):
+            arr = np.asarray(value)
+            if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+                raise TypeError(f"{self.name}: {key} must be a real array, got dtype {arr.dtype}")
+            if arr.shape != own.shape:
+                raise ValueError(f"{self.name}: {key} must have shape {own.shape}, "
+                                 f"got shape {arr.shape}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{self.name}: {key} contains NaN or inf")
+            new[key] = arr
+        self.W[...] = new["W"]
+        self.b[...] = new["b"]
 
     @property
     def n_params(self) -> int:

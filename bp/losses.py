@@ -15,13 +15,18 @@ name                      PyTorch counterpart                   averaged over
 ``value(P, Y)`` returns a Python float and ``grad(P, Y)`` returns
 :math:`\partial L / \partial P` with the shape and dtype of ``P``. Targets ``Y`` have the
 shape of ``P``; the two categorical losses also take a 1-D array of integer labels.
+The checked entry points (calling a :class:`Loss`, :meth:`Loss.gradient`, and the
+network) also check the domain: ``bce`` targets and predictions in [0, 1], categorical
+targets whose rows are distributions (so that :math:`\sum_i y_i = 1` and the fused
+gradient is exactly :math:`(\hat y - y)/N`).
 
-*Fused* pairs. A sigmoid output with ``bce`` and a softmax output with
-``cross_entropy`` have the simple error term :math:`\delta^L = (\hat y - y)/N`: the
-:math:`1/(\hat y(1-\hat y))` of the loss cancels the :math:`\hat y(1-\hat y)` of the
-sigmoid (and likewise for softmax). :data:`FUSED` holds these pairs; the network uses
-them because they are exact, cheaper, and finite where the unfused product would
-divide 0 by 0.
+*Fused* pairs. A softmax output with ``cross_entropy`` has the simple error term
+:math:`\delta^L = (\hat y - y)/N`, a sigmoid output with ``bce``
+:math:`\delta^L = (\hat y - y)/(N m)`: the :math:`1/(\hat y(1-\hat y))` of the loss
+cancels the :math:`\hat y(1-\hat y)` of the sigmoid (and likewise for softmax).
+:data:`FUSED` holds these pairs; the network uses them because they are exact,
+cheaper, and stay right where the unfused product is 0/0 (a saturated output,
+:math:`\hat y` rounded to exactly 0 or 1).
 """
 from __future__ import annotations
 
@@ -30,8 +35,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_labels, as_matrix, lookup
-from .activations import sigmoid, softmax
+from ._validation import FLOAT_DTYPES, as_matrix, as_targets, check_domain, lookup
+from .activations import Activation, is_builtin, sigmoid, softmax
 
 Array = np.ndarray
 
@@ -45,26 +50,6 @@ EPS = 1e-12
 def _clamped_log(p: Array) -> Array:
     with np.errstate(divide="ignore"):
         return np.maximum(np.log(p), LOG_FLOOR)
-
-
-def as_targets(Y, P: Array, categorical: bool) -> Array:
-    """Return ``Y`` as a float array shaped like ``P``; integer labels become one-hot."""
-    Y_arr = np.asarray(Y)
-    if categorical and Y_arr.ndim == 1:
-        labels = as_labels(Y_arr, "Y", P.shape[1], n_rows=P.shape[0])
-        out = np.zeros_like(P)
-        out[np.arange(P.shape[0]), labels] = 1
-        return out
-    if Y_arr.shape != P.shape:
-        also = f" or integer labels of shape ({P.shape[0]},)" if categorical else ""
-        raise ValueError(f"Y must have the prediction's shape {P.shape}{also}, "
-                         f"got shape {Y_arr.shape}")
-    return as_matrix(Y_arr, "Y", P.dtype, n_cols=P.shape[1])
-
-
-def _as_prediction(P) -> Array:
-    dtype = np.asarray(P).dtype
-    return as_matrix(P, "prediction", dtype if dtype in FLOAT_DTYPES else np.float64)
 
 
 def mse(P: Array, Y: Array) -> float:
@@ -146,6 +131,12 @@ class Loss:
         Whether the loss expects raw scores (the output layer must be ``identity``).
     classification : bool
         Whether accuracy makes sense for it.
+    targets : {"any", "unit", "distribution"}
+        Where targets must lie: anywhere, in [0, 1], or rows that are distributions.
+    predictions : {"any", "unit", "distribution"}
+        Likewise for the predictions (probability losses need probabilities).
+    outputs : frozenset of str or None
+        The built-in output activations the loss makes sense with (``None``: any).
     """
 
     name: str
@@ -154,28 +145,69 @@ class Loss:
     categorical: bool = False
     on_logits: bool = False
     classification: bool = True
+    targets: str = "any"
+    predictions: str = "any"
+    outputs: frozenset | None = None
+
+    def _checked(self, P, Y) -> tuple[Array, Array]:
+        dtype = np.asarray(P).dtype
+        P = as_matrix(P, "prediction", dtype if dtype in FLOAT_DTYPES else np.float64)
+        check_domain(P, self.predictions, self.name, "the prediction")
+        return P, as_targets(Y, P, self)
+
+    def decide(self, P: Array, logits: bool | None = None) -> Array:
+        """Turn outputs (or targets) ``P`` of shape (batch, m) into decisions.
+
+        Categorical losses (and ``mse`` with ``m > 1``) take the argmax, giving labels
+        (batch,); the others threshold every entry, at 0 for logits and 0.5 otherwise,
+        giving (batch,) for ``m == 1`` and a 0/1 array (batch, m) for several outputs.
+        """
+        if self.categorical or (not self.classification and P.shape[1] > 1):
+            return P.argmax(axis=1)
+        logits = self.on_logits if logits is None else logits
+        hit = (P > (0.0 if logits else 0.5)).astype(np.intp)
+        return hit[:, 0] if P.shape[1] == 1 else hit
+
+    def fused_with(self, act: Activation, where: str = "the output layer") -> "Loss | None":
+        """Check that this loss suits the output activation ``act``; return the fused loss
+        on logits (:data:`FUSED`) when the pair fuses, else ``None``.
+
+        Only the built-in activations and losses are checked and fused (a custom
+        :class:`~bp.activations.Activation` may compute anything).
+        """
+        builtin = is_builtin(act)
+        if builtin and self.outputs is not None and act.name not in self.outputs:
+            why = " (applying it twice is a common bug)" if self.on_logits else ""
+            raise ValueError(
+                f"loss {self.name!r} needs the output layer's activation to be "
+                f"{' or '.join(repr(a) for a in sorted(self.outputs))}, but {where} "
+                f"has {act.name!r}{why}")
+        fused = FUSED.get((act.name, self.name))
+        return LOSSES[fused] if fused and builtin and LOSSES.get(self.name) is self else None
 
     def __call__(self, P, Y) -> float:
-        """Checked value for array-like inputs."""
-        P = _as_prediction(P)
-        return self.value(P, as_targets(Y, P, self.categorical))
+        """Checked value for array-likes ``P`` (batch, m) and ``Y`` (batch, m) or labels."""
+        return self.value(*self._checked(P, Y))
 
     def gradient(self, P, Y) -> Array:
-        """Checked gradient with respect to ``P`` for array-like inputs."""
-        P = _as_prediction(P)
-        return self.grad(P, as_targets(Y, P, self.categorical))
+        """Checked :math:`\\partial L/\\partial P`, shape (batch, m), dtype of ``P``."""
+        return self.grad(*self._checked(P, Y))
 
+
+_LOGITS = frozenset({"identity"})
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", mse, mse_grad, classification=False),
-    "bce": Loss("bce", bce, bce_grad),
+    "bce": Loss("bce", bce, bce_grad, targets="unit", predictions="unit",
+                outputs=frozenset({"sigmoid"})),
     "bce_with_logits": Loss("bce_with_logits", bce_with_logits, bce_with_logits_grad,
-                            on_logits=True),
+                            on_logits=True, targets="unit", outputs=_LOGITS),
     "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad,
-                          categorical=True),
+                          categorical=True, targets="distribution", predictions="unit",
+                          outputs=frozenset({"softmax"})),
     "softmax_cross_entropy": Loss("softmax_cross_entropy", softmax_cross_entropy,
                                   softmax_cross_entropy_grad, categorical=True,
-                                  on_logits=True),
+                                  on_logits=True, targets="distribution", outputs=_LOGITS),
 }
 
 #: (output activation, loss) -> the loss on logits that is the same function of ``z``.

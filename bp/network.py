@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validation import as_matrix
 from .layers import Dense
-from .losses import FUSED, LOSSES, Loss, as_targets, get_loss
+from .losses import Loss, as_targets, get_loss
 
 
 class Network:
@@ -36,8 +36,9 @@ class Network:
     ----------
     layers : sequence of Dense
         Consecutive layers must agree: ``layers[l].n_in == layers[l-1].n_out``.
-    loss : str
-        A name from :data:`bp.losses.LOSSES`.
+    loss : str or Loss
+        A name from :data:`bp.losses.LOSSES`. It must suit the output activation
+        (``bce``: sigmoid; ``cross_entropy``: softmax; losses on logits: identity).
 
     Notes
     -----
@@ -55,8 +56,12 @@ class Network:
         for i, layer in enumerate(layers, start=1):
             if not isinstance(layer, Dense):
                 raise TypeError(f"layer {i} must be a bp.Dense, got {type(layer).__name__}")
-            if layer.name.startswith("Dense("):
-                layer.name = f"layer {i} ({layer.name})"
+            first = next(j for j, other in enumerate(layers, start=1) if other is layer)
+            if first != i:      # one object twice would share (and clobber) its caches
+                raise ValueError(f"layer {i} is the same Dense object as layer {first}; "
+                                 "create a new bp.Dense for each layer")
+            if layer.auto_named:
+                layer.name = f"layer {i} (Dense({layer.n_in}->{layer.n_out}))"
         for i in range(1, len(layers)):
             prev, layer = layers[i - 1], layers[i]
             if layer.n_in != prev.n_out:
@@ -67,13 +72,8 @@ class Network:
                                 f"{prev.dtype}, {layer.name} is {layer.dtype}")
         self.layers = layers
         self.loss_fn = get_loss(loss)
-        out = layers[-1].activation.name
-        if self.loss_fn.on_logits and out != "identity":
-            raise ValueError(
-                f"loss {self.loss_fn.name!r} takes logits, so the output layer's activation "
-                f"must be 'identity', got {out!r} (applying {out} twice is a common bug)")
-        fused = FUSED.get((out, self.loss_fn.name))
-        self._fused: Loss | None = LOSSES[fused] if fused else None
+        self._fused: Loss | None = self.loss_fn.fused_with(layers[-1].activation,
+                                                            layers[-1].name)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -151,20 +151,25 @@ class Network:
         return out
 
     def targets(self, Y: Any) -> np.ndarray:
-        """Check ``Y`` against the last forward's output and return it as a float array."""
+        """Check ``Y`` against the last forward's output, shape (batch, n_out).
+
+        Integer labels (batch,) become one-hot rows for categorical losses.
+        """
         out = self._output()
-        return as_targets(Y, out.A, self.loss_fn.categorical)
+        return as_targets(Y, out.A, self.loss_fn, where=out.name)
 
     def loss_value(self, Y: Any) -> float:
-        """The loss of the last forward's output against ``Y``."""
-        out = self._output()
-        Y = self.targets(Y)
-        if self._fused is not None:
+        """The loss of the last forward's output against ``Y`` (checked)."""
+        return self._loss_value(self.targets(Y))
+
+    def _loss_value(self, Y: np.ndarray) -> float:
+        out = self.layers[-1]
+        if self._fused is not None:       # the same function of Z, computed stably
             return self._fused.value(out.Z, Y)
         return self.loss_fn.value(out.A, Y)
 
     def loss(self, X: Any, Y: Any) -> float:
-        """Forward ``X`` and return the loss against ``Y`` as a float."""
+        """Forward ``X`` (batch, n_in) and return the loss against ``Y`` as a float."""
         self.forward(X)
         return self.loss_value(Y)
 
@@ -212,26 +217,22 @@ class Network:
 
     # ------------------------------------------------------------- prediction
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels for classification losses, the raw outputs otherwise."""
+        """Decisions for classification losses (see :meth:`bp.losses.Loss.decide`): labels
+        (batch,), or 0/1 (batch, n_out) for multi-label ``bce``; else the outputs."""
         P = self.forward(X)
-        if not self.is_classifier:
-            return P
-        if P.shape[1] == 1:
-            threshold = 0.0 if self.loss_fn.on_logits else 0.5
-            return (P[:, 0] > threshold).astype(np.intp)
-        return P.argmax(axis=1)
+        return self.loss_fn.decide(P) if self.is_classifier else P
 
     def accuracy(self, X: Any, Y: Any) -> float:
-        """Fraction of examples classified correctly (labels or one-hot/0-1 targets)."""
-        if not self.is_classifier:
-            raise ValueError(f"accuracy needs a classification loss, not {self.loss_fn.name!r}")
-        pred = self.predict(X)
-        return float(np.mean(pred == self.labels(Y)))
+        """Fraction of correct decisions, every output counted for multi-label ``bce``.
+
+        Also for ``mse`` (a classifier trained on one-hot targets, or one 0/1 output).
+        """
+        P = self.forward(X)
+        return float(np.mean(self.loss_fn.decide(P) == self.labels(Y)))
 
     def labels(self, Y: Any) -> np.ndarray:
-        """Targets as class labels (argmax of one-hot rows, or thresholded 0/1 columns)."""
-        Y = self.targets(Y)
-        return (Y[:, 0] > 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        """Targets as decisions: argmax of one-hot rows, or 0/1 at the threshold 0.5."""
+        return self.loss_fn.decide(self.targets(Y), logits=False)
 
     # --------------------------------------------------------------- training
     def fit(self, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,

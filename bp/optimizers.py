@@ -15,6 +15,7 @@ float32 even when ``lr`` is a NumPy float64.
 """
 from __future__ import annotations
 
+import weakref
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -42,14 +43,32 @@ class Optimizer(ABC):
             raise ValueError("lr must be > 0")
         self.state: dict[tuple[int, str], dict[str, np.ndarray]] = {}
         self.t = 0
+        self._net: weakref.ref | None = None
 
     def step(self, net) -> None:
-        """Update every parameter of ``net`` from the gradients of its last backward."""
-        self.t += 1
-        for (i, name, p), (_, _, g) in zip(net.parameters(), net.gradients()):
+        """Update every parameter of ``net`` from the gradients of its last backward.
+
+        Raises
+        ------
+        ValueError
+            If the optimizer holds momentum or moments from another network (its
+            state would silently leak into this one): use a new optimizer or ``reset()``.
+        RuntimeError
+            If a layer has no gradient yet (``backward`` was never called).
+        """
+        owner = self._net() if self._net is not None else None
+        if self.state and owner is not net:
+            raise ValueError(f"this {type(self).__name__} holds state (momentum or moment "
+                             "estimates) for another network; use a new optimizer per "
+                             "network, or call .reset() first")
+        self._net = weakref.ref(net)
+        grads = list(net.gradients())
+        for i, name, g in grads:
             if g is None:
                 raise RuntimeError(f"{net.layers[i].name} has no gradient: call "
                                    "backward(Y) before step()")
+        self.t += 1
+        for (i, name, p), (_, _, g) in zip(net.parameters(), grads):
             self.update((i, name), p, g)
 
     @abstractmethod
@@ -57,9 +76,10 @@ class Optimizer(ABC):
         """Change ``p`` in place from its gradient ``g``; ``key`` names its state."""
 
     def reset(self) -> None:
-        """Forget momentum and moment estimates."""
+        """Forget momentum and moment estimates (and the network they belong to)."""
         self.state.clear()
         self.t = 0
+        self._net = None
 
 
 class SGD(Optimizer):

@@ -71,18 +71,21 @@ def _epoch_bar(epochs: int, enabled: bool):
 
 
 def _evaluate(net, X: np.ndarray, Y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
-    """Mean loss (and accuracy) over a whole data set, in batches, weighted by size."""
+    """Mean loss (and accuracy) over a whole checked data set, in batches."""
     total, correct, n = 0.0, 0, X.shape[0]
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
-        net._forward(xb)
-        total += net.loss_value(yb) * xb.shape[0]
+        out = net._forward(xb)
+        total += net._loss_value(yb) * xb.shape[0]
         if net.is_classifier:
-            out = net.layers[-1].A
-            pred = (out[:, 0] > (0.0 if net.loss_fn.on_logits else 0.5)) if out.shape[1] == 1 \
-                else out.argmax(axis=1)
-            correct += int(np.sum(pred == net.labels(yb)))
+            correct += _correct(net, out, yb)
     return total / n, (correct / n if net.is_classifier else None)
+
+
+def _correct(net, out: np.ndarray, yb: np.ndarray) -> float:
+    """Correct decisions in a batch, as a number of examples (multi-label: averaged)."""
+    hits = net.loss_fn.decide(out) == net.loss_fn.decide(yb, logits=False)
+    return float(hits.sum()) / (hits.size // hits.shape[0])
 
 
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
@@ -111,15 +114,16 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     Returns
     -------
     History
-        Per epoch: the mean training loss over the epoch's batches (as they were when
-        each batch was seen), training accuracy measured after the epoch, and
-        validation metrics if asked for.
+        Per epoch: ``loss``, the mean over the epoch's examples of the batch losses
+        as each batch was seen (before its step); for classification losses
+        ``accuracy``, measured the same way (as Keras does: no extra pass over the
+        data); and ``val_loss``, ``val_accuracy`` after the epoch if asked for.
 
     Raises
     ------
     TrainingDiverged
-        If a batch's loss is NaN or infinite (the weights are left as they were after
-        the last finite step).
+        If a batch's loss is NaN or infinite. The message names the epoch and batch;
+        that batch's step is not taken (the weights are those that gave the bad loss).
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -128,7 +132,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation must be a pair (X_val, Y_val)")
-        Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in)
+        Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in,
+                       where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
     opt = get_optimizer(optimizer)
     rng = as_generator(seed)
@@ -138,22 +143,25 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
-            running = 0.0
+            running, correct = 0.0, 0.0
             for b, start in enumerate(range(0, n, batch_size), start=1):
                 idx = order[start:start + batch_size]
                 xb, yb = X[idx], Y[idx]
-                net._forward(xb)
-                loss = net.loss_value(yb)
+                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                    out = net._forward(xb)
+                    loss = net._loss_value(yb)
                 if not np.isfinite(loss):
                     raise TrainingDiverged(
                         f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
                         f"learning rate (optimizer: {opt!r})")
+                if net.is_classifier:
+                    correct += _correct(net, out, yb)
                 net._backward(yb)
                 opt.step(net)
                 running += loss * xb.shape[0]
             history.append("loss", running / n)
             if net.is_classifier:
-                history.append("accuracy", _evaluate(net, X, Y, 1024)[1])
+                history.append("accuracy", correct / n)
             if validation is not None:
                 vl, va = _evaluate(net, Xv, Yv, 1024)
                 history.append("val_loss", vl)
@@ -173,5 +181,5 @@ def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
     Y_arr = np.asarray(Y)
     if Y_arr.ndim == 0 or Y_arr.shape[0] != n:
         raise ValueError(f"{name} must have {n} rows (one per example), got shape {Y_arr.shape}")
-    probe = np.zeros((n, net.n_out), dtype=net.dtype)
-    return as_targets(Y_arr, probe, net.loss_fn.categorical)
+    probe = np.empty((n, net.n_out), dtype=net.dtype)
+    return as_targets(Y_arr, probe, net.loss_fn, where=net.layers[-1].name)
