@@ -16,6 +16,7 @@ from .losses import check_logsumexp, check_loss, check_loss_gradient, check_outp
 from .optimizers import check_adam_step, check_momentum_step, check_nesterov_step
 from .initialization import (check_he_limit, check_he_std, check_xavier_limit,
                              check_xavier_std)
+from .neurons import check_dense_forward, check_network_forward
 
 __all__ = ["CheckResult", "compare"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -27,3 +28,4 @@ __all__ += ["check_activation", "check_derivative", "check_sigmoid_derivative",
             "check_softmax_jacobian", "check_stable_sigmoid"]
 __all__ += ["check_momentum_step", "check_nesterov_step", "check_adam_step"]
 __all__ += ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_limit"]
+__all__ += ["check_dense_forward", "check_network_forward"]
