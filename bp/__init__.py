@@ -12,7 +12,8 @@ True
 """
 from .activations import ACTIVATIONS, Activation, get_activation
 from .datasets import digits, one_hot, spirals, two_moons, xor
-from .gradcheck import GradCheckReport, gradcheck, numerical_gradient, relative_error
+from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
+                        relative_error)
 from .init import INITIALIZERS
 from .io import load, save
 from .layers import Dense
@@ -26,6 +27,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "LOSSES", "Loss", "get_loss",
     "INITIALIZERS", "Dense", "Network", "SGD", "Adam", "Optimizer", "fit", "History",
-    "TrainingDiverged", "gradcheck", "GradCheckReport", "numerical_gradient",
+    "TrainingDiverged", "gradcheck", "GradCheckReport", "numerical_gradient", "check_derivative",
     "relative_error", "xor", "two_moons", "spirals", "digits", "one_hot", "save", "load",
 ]

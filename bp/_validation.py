@@ -18,7 +18,8 @@ Array = np.ndarray
 def lookup(registry: Mapping[str, Any], name: Any, kind: str) -> Any:
     """Return ``registry[name]`` or raise a ``ValueError`` listing the known names.
 
-    A misspelt name also gets the closest known name (``'sigmod'`` -> ``'sigmoid'``).
+    A misspelt or shortened name also gets a suggestion (``'sigmod'`` -> ``'sigmoid'``,
+    ``'gelu'`` -> ``'gelu_tanh'``).
     """
     if not isinstance(name, str):
         raise TypeError(f"{kind} must be given by name (a str), got {type(name).__name__}")
@@ -26,7 +27,8 @@ def lookup(registry: Mapping[str, Any], name: Any, kind: str) -> Any:
         return registry[name]
     except KeyError:
         known = ", ".join(sorted(registry))
-        close = difflib.get_close_matches(name, list(registry), n=1)
+        close = ([k for k in sorted(registry) if len(name) > 2 and k.startswith(name.lower())]
+                 or difflib.get_close_matches(name, list(registry), n=1))
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"unknown {kind} {name!r}{hint}; known: {known}") from None
 

@@ -185,3 +185,10 @@ def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
         net.forward(X)
         net.backward(Y)
     return GradCheckReport(rows, tol, method, eps)
+
+
+# ``bp.gradcheck`` is this function (the package re-exports it over the module's name),
+# so the module's helpers are also reachable as its attributes: bp.gradcheck.check_derivative.
+gradcheck.check_derivative = check_derivative
+gradcheck.numerical_gradient = numerical_gradient
+gradcheck.relative_error = relative_error
