@@ -1,0 +1,116 @@
+r"""Symbolic gradients turned into NumPy functions, to compare with :class:`bp.Network`.
+
+:func:`lambdify_gradients` compiles the brute-force or the backprop gradients of a
+:class:`~bp.symbolic.SymbolicNetwork` (one example) with ``sympy.lambdify`` and common
+subexpression elimination, once per network and kind. The returned
+:class:`GradientFunction` evaluates them on a whole batch at once (every example is a
+row, as in ``bp``) and averages over the batch, because ``bp``'s loss is the mean of
+the examples' losses:
+
+.. math:: \frac{\partial L}{\partial W^{(l)}} = \frac1N \sum_{n=1}^N
+          \frac{\partial L_n}{\partial W^{(l)}}
+
+so the result is exactly what ``bp.Network.backward`` stores in ``dW`` and ``db``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import sympy as sp
+
+KINDS = ("backprop", "brute_force")
+
+
+def _flat(dW: list, db: list, layers) -> list:
+    out = []
+    for l in layers:
+        out += list(dW[l]) + list(db[l])
+    return out
+
+
+class GradientFunction:
+    """Symbolic per-example gradients as a NumPy function, batch-averaged like ``bp``.
+
+    Call it as ``f(params, X, Y)`` where ``params`` is a :class:`bp.Network` or a list
+    of ``(W, b)`` pairs for layers 1..L (``W`` of shape ``(n_l, n_{l-1})``), ``X`` has
+    shape ``(N, n_0)`` and ``Y`` shape ``(N, n_L)`` (or integer labels, one-hot encoded
+    for categorical losses). It returns ``(dW, db)``, book-indexed lists
+    (``dW[0]`` is None) comparable with ``bp_net.layers[l-1].dW``.
+    """
+
+    def __init__(self, net, kind: str = "backprop") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.net, self.kind = net, kind
+        grads = net.backprop_gradients() if kind == "backprop" else net.brute_force_gradients()
+        exprs = _flat(*grads, net.layers)
+        args = list(net.parameters) + list(net.x) + list(net.y)
+        self._f = sp.lambdify(args, exprs, modules="numpy", cse=True)
+
+    def _params(self, params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+        if hasattr(params, "layers"):
+            params = [(layer.W, layer.b) for layer in params.layers]
+        params = list(params)
+        if len(params) != self.net.L:
+            raise ValueError(f"expected (W, b) for {self.net.L} layers, got {len(params)}")
+        out = []
+        for l, (W, b) in enumerate(params, start=1):
+            W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+            shape = (self.net.sizes[l], self.net.sizes[l - 1])
+            if W.shape != shape or b.shape != (shape[0],):
+                raise ValueError(f"layer {l}: W must have shape {shape} and b shape "
+                                 f"({shape[0]},), got {W.shape} and {b.shape}")
+            out.append((W, b))
+        return out
+
+    def per_example(self, params: Any, X: Any, Y: Any) -> list[np.ndarray]:
+        """Every gradient entry for every example: a list of arrays of shape ``(N,)``,
+        in the order of :attr:`SymbolicNetwork.parameters`."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        Y = np.asarray(Y)
+        n0, nL = self.net.sizes[0], self.net.sizes[-1]
+        if Y.ndim == 1 and np.issubdtype(Y.dtype, np.integer) and nL > 1:
+            Y = np.eye(nL)[Y]
+        Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+        if X.shape[1] != n0 or Y.shape != (len(X), nL):
+            raise ValueError(f"X must have shape (N, {n0}) and Y shape (N, {nL}), "
+                             f"got {X.shape} and {Y.shape}")
+        values = [v for W, b in self._params(params) for v in (*W.ravel(), *b)]
+        out = self._f(*values, *X.T, *Y.T)
+        return [np.broadcast_to(np.asarray(v, dtype=np.float64), (len(X),)) for v in out]
+
+    def __call__(self, params: Any, X: Any, Y: Any) -> tuple[list, list]:
+        flat = iter([v.mean() for v in self.per_example(params, X, Y)])
+        dW, db = [None], [None]
+        for l in self.net.layers:
+            shape = (self.net.sizes[l], self.net.sizes[l - 1])
+            dW.append(np.array([next(flat) for _ in range(shape[0] * shape[1])]).reshape(shape))
+            db.append(np.array([next(flat) for _ in range(shape[0])]))
+        return dW, db
+
+
+def lambdify_gradients(net, kind: str = "backprop") -> GradientFunction:
+    """The (cached) :class:`GradientFunction` of ``net`` for ``kind`` in :data:`KINDS`."""
+    cache = net.__dict__.setdefault("_gradient_functions", {})
+    if kind not in cache:
+        cache[kind] = GradientFunction(net, kind)
+    return cache[kind]
+
+
+def max_relative_error(a: Sequence, b: Sequence) -> float:
+    """The largest :func:`bp.relative_error` over matching arrays (``None`` entries skipped)."""
+    from ..gradcheck import relative_error
+    return max(relative_error(x, y) for x, y in zip(a, b) if x is not None)
+
+
+def compare_with_bp(bp_net, X: Any, Y: Any, kind: str = "backprop") -> float:
+    """Run ``bp_net.forward(X)`` and ``backward(Y)`` and the symbolic gradients on the
+    same numbers; return the largest relative error over every ``dW`` and ``db`` entry."""
+    from .network import SymbolicNetwork
+    f = lambdify_gradients(SymbolicNetwork.from_bp(bp_net), kind)
+    bp_net.forward(X)
+    bp_net.backward(Y)
+    dW, db = f(bp_net, X, Y)
+    return max(max_relative_error(dW[1:], [l.dW for l in bp_net.layers]),
+               max_relative_error(db[1:], [l.db for l in bp_net.layers]))

@@ -1,0 +1,142 @@
+r"""Proving that two SymPy expressions are the same function, cheaply and soundly.
+
+``sympy.simplify`` on a large expression can take minutes. The expressions this
+package compares (a derivative by ``sympy.diff`` against a textbook form, a
+brute-force gradient against the backprop recursion) differ only by algebra, so
+:func:`prove_equal` tries, in order, from cheapest to most expensive:
+
+1. ``structural``: the two expression trees are identical;
+2. ``rational``: every non-polynomial piece (``exp(...)``, ``tanh(...)``, ``log(...)``)
+   is replaced by a fresh symbol (:math:`e^{-u}` by the reciprocal of the symbol for
+   :math:`e^{u}`) and the rational function ``a - b`` cancels to 0. This is sound: an
+   identity in *independent* symbols stays true whatever the symbols stand for;
+3. ``expand``: ``expand(a - b)`` is the integer 0 (it also expands inside functions);
+4. ``simplify``: ``simplify(a - b) == 0`` (only for small expressions).
+
+Every step either proves the identity or says nothing; no step is a numerical test.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+#: Expressions with more operations than this are not handed to ``simplify``.
+SIMPLIFY_MAX_OPS = 400
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of :func:`prove_equal`; truthy when the identity is proved.
+
+    Attributes
+    ----------
+    lhs, rhs : sympy.Basic or sympy.Matrix
+        The two sides.
+    proved : bool
+    method : str
+        The first method that proved it (``"structural"``, ``"expand"``,
+        ``"rational"``, ``"simplify"``), or ``"unproved"``.
+    """
+
+    lhs: Any
+    rhs: Any
+    proved: bool
+    method: str
+
+    def __bool__(self) -> bool:
+        return self.proved
+
+    def __repr__(self) -> str:
+        return f"Proof(proved={self.proved}, method={self.method!r})"
+
+
+def _atoms_to_symbols(expr: sp.Expr) -> sp.Expr:
+    r"""Replace every function application (exp, log, tanh, ...) by fresh symbols.
+
+    An exponential is first split over its sum, :math:`e^{\sum_i c_i m_i} = \prod_i
+    E_{m_i}^{c_i}` for integer coefficients :math:`c_i`, so that :math:`e^{-u}`,
+    :math:`e^{2u}` and :math:`e^{u}` (SymPy writes all three) stay related.
+    """
+    funcs = sorted(expr.atoms(sp.Function), key=sp.default_sort_key)
+    # Replace the outermost applications first, so nested ones disappear with them.
+    funcs.sort(key=lambda f: -sp.count_ops(f))
+    names: dict = {}
+
+    def symbol(key):
+        if key not in names:
+            names[key] = sp.Symbol(f"_atom{len(names)}")
+        return names[key]
+
+    def exp_product(arg):
+        out = sp.Integer(1)
+        for term in sp.Add.make_args(arg):
+            c, m = term.as_coeff_Mul()
+            if c.is_Integer:
+                out *= symbol(sp.exp(m, evaluate=False)) ** c
+            else:
+                out *= symbol(sp.exp(term, evaluate=False))
+        return out
+
+    out = expr
+    for f in funcs:
+        out = out.xreplace({f: exp_product(f.args[0]) if isinstance(f, sp.exp) else symbol(f)})
+    return out
+
+
+def _zero(d: sp.Expr) -> str | None:
+    """Return the name of the method that proves ``d == 0``, or None."""
+    d = sp.sympify(d)
+    if d == 0:
+        return "structural"
+    if sp.cancel(sp.together(_atoms_to_symbols(d))) == 0:
+        return "rational"
+    if sp.expand(d) == 0:
+        return "expand"
+    if sp.count_ops(d) <= SIMPLIFY_MAX_OPS and sp.simplify(d) == 0:
+        return "simplify"
+    return None
+
+
+_ORDER = ("structural", "rational", "expand", "simplify")
+
+
+def prove_equal(a: Any, b: Any) -> Proof:
+    r"""Prove symbolically that ``a`` and ``b`` are equal (scalars or matrices).
+
+    Parameters
+    ----------
+    a, b : sympy expression, sympy.Matrix, or nested list of expressions
+        Matrices must have the same shape.
+
+    Returns
+    -------
+    Proof
+        Truthy when :math:`a - b` reduces to 0; ``method`` is the most expensive
+        method any entry needed.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ.
+    """
+    A = sp.Matrix(a) if isinstance(a, (list, tuple, sp.MatrixBase)) else sp.Matrix([[a]])
+    B = sp.Matrix(b) if isinstance(b, (list, tuple, sp.MatrixBase)) else sp.Matrix([[b]])
+    if A.shape != B.shape:
+        raise ValueError(f"cannot compare shapes {A.shape} and {B.shape}")
+    worst = 0
+    for x, y in zip(A, B):
+        if x == y:
+            continue
+        method = _zero(x - y)
+        if method is None:
+            return Proof(a, b, False, "unproved")
+        worst = max(worst, _ORDER.index(method))
+    return Proof(a, b, True, _ORDER[worst])
+
+
+def is_zero(expr: Any) -> bool:
+    """True when every entry of ``expr`` is provably 0 (see :func:`prove_equal`)."""
+    zero = sp.zeros(*sp.Matrix(expr).shape) if isinstance(expr, (list, sp.MatrixBase)) else 0
+    return prove_equal(expr, zero).proved
