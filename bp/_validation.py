@@ -88,7 +88,8 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
     arr = arr.astype(dtype, copy=False)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name}{at} contains NaN or inf (first at index {tuple(bad)})")
+        raise ValueError(f"{name}{at} contains NaN or inf (first at index "
+                         f"{tuple(int(i) for i in bad)})")
     return arr
 
 
