@@ -31,28 +31,42 @@ Init = Callable[[int, int, np.random.Generator], np.ndarray]
 
 
 def uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r""":math:`W_{ij} \sim U(-0.05, 0.05)`, shape (n_out, n_in)."""
     return rng.uniform(-0.05, 0.05, size=(n_out, n_in))
 
 
 def normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r""":math:`W_{ij} \sim N(0, 0.01^2)`, shape (n_out, n_in)."""
     return rng.normal(0.0, 0.01, size=(n_out, n_in))
 
 
 def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r"""Glorot/Xavier uniform, shape (n_out, n_in).
+
+    .. math:: W_{ij} \sim U(-r, r), \quad r = \sqrt{6/(n_{in}+n_{out})},
+              \quad \operatorname{Var} W_{ij} = 2/(n_{in}+n_{out})
+    """
     r = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-r, r, size=(n_out, n_in))
 
 
 def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r""":math:`W_{ij} \sim N(0, 2/(n_{in}+n_{out}))`, shape (n_out, n_in)."""
     return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
 
 
 def he_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r"""He (Kaiming) uniform, shape (n_out, n_in).
+
+    .. math:: W_{ij} \sim U(-r, r), \quad r = \sqrt{6/n_{in}},
+              \quad \operatorname{Var} W_{ij} = 2/n_{in}
+    """
     r = np.sqrt(6.0 / n_in)
     return rng.uniform(-r, r, size=(n_out, n_in))
 
 
 def he_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    r""":math:`W_{ij} \sim N(0, 2/n_{in})`, shape (n_out, n_in)."""
     return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
 
 
