@@ -1,13 +1,22 @@
 # Backpropagation, derived and run.
-#   make book   set everything up (first run) and build the HTML book in _build/html
-#   make test   set everything up (first run) and run every test
-#   make bench  run the benchmarks (benchmarks/README.md)
+#   make book       set everything up (first run) and build the HTML book in _build/html
+#   make serve      serve _build/html on http://127.0.0.1:$(PORT)
+#   make pdf        build the one-page HTML book and print it to _build/pdf/book.pdf
+#   make notebooks  write notebooks/*.ipynb from chapters/*.md (jupytext)
+#   make test       unit tests, strict book build, PDF, then browser and PDF tests
+#   make bench      run the benchmarks (benchmarks/README.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+JB     := $(BIN)/jupyter-book
+# Strict: every warning is an error, nitpicky cross-references, report them all.
+JB_FLAGS := -W -n --keep-going
+PORT   ?= 8000
+BOOK_TESTS := tests/test_book_browser.py tests/test_book_pdf.py
 
-.PHONY: venv test unit bench clean
+.PHONY: venv assets book html singlehtml serve pdf notebooks test unit book-tests bench clean
 
 # (Re)build the virtual environment when it is missing or older than its requirements.
 $(STAMP): requirements.txt pyproject.toml
@@ -18,13 +27,58 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+# MathJax and mermaid, pinned by package-lock.json, served from the built site.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
-test: unit
+assets: $(NODE_STAMP)
+
+html: $(STAMP) $(NODE_STAMP)
+	$(JB) build . --builder html $(JB_FLAGS)
+
+book: html
+	@echo
+	@echo "The book is in _build/html. Read it with:  make serve   (then open http://127.0.0.1:$(PORT))"
+	@echo "(opening _build/html/index.html from disk works too, but browsers refuse to run"
+	@echo " the diagram renderer from file:// pages)"
+
+singlehtml: $(STAMP) $(NODE_STAMP)
+	$(JB) build . --builder singlehtml $(JB_FLAGS)
+
+serve:
+	@test -f _build/html/index.html || { echo "no _build/html yet: run 'make book' first"; exit 1; }
+	@echo "Serving _build/html on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+pdf: singlehtml
+	$(BIN)/python _ext/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+
+notebooks: $(STAMP)
+	@mkdir -p notebooks
+	@for f in chapters/*.md; do \
+	  $(BIN)/jupytext --quiet --to ipynb --output notebooks/$$(basename $$f .md).ipynb $$f || exit 1; \
+	done
+	@echo "notebooks/*.ipynb written (unexecuted; run them with the .venv kernel)"
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests $(addprefix --ignore=,$(BOOK_TESTS))
+
+# Browser and PDF tests of what `html` and `pdf` built; BP_BOOK_TESTS=1 makes a
+# missing build a failure instead of a skip.
+book-tests: $(STAMP)
+	BP_BOOK_TESTS=1 $(BIN)/python -m pytest -q $(BOOK_TESTS)
+
+# Order matters: unit tests, then one strict build (executing every chapter), the
+# PDF from the same execution cache, then the tests that read both builds.
+test:
+	$(MAKE) unit
+	$(MAKE) html
+	$(MAKE) pdf
+	$(MAKE) book-tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build notebooks .pytest_cache .hypothesis

@@ -1,0 +1,129 @@
+"""The book's own Sphinx extension: the glue that makes the site work offline.
+
+What it does, and why:
+
+* **Serves MathJax 3 and mermaid from the site.** ``npm ci`` (from the committed
+  ``package-lock.json``) puts them in ``node_modules/``; after every HTML build the
+  files the browser needs are copied into ``<outdir>/_static/vendor/`` and
+  ``_config.yml`` points ``mathjax_path`` and ``mermaid_use_local`` there. Nothing is
+  fetched from a CDN and no third-party JavaScript is committed to the repository.
+* **Offers every chapter's executed notebook for download.** MyST-NB writes the
+  executed notebook of each page to ``_build/jupyter_execute/``; it is copied to
+  ``<outdir>/_sources/<page>.ipynb`` and the theme's download menu links to it.
+* **Makes ``singlehtml`` (the PDF's source) work.** sphinx-exercise registers
+  ``singlehtml`` visitors, which stops Sphinx from falling back to the ``html``
+  visitors of every other extension (mermaid, proofs, toggles, ...), so the ``html``
+  visitors are copied over. The one-page build also gets a print stylesheet that
+  expands every solution.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+VENDOR = "vendor"   # under <outdir>/_static/
+
+# (package folder in node_modules, files or folders to copy, glob patterns to skip)
+ASSETS: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "mathjax/es5": (["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre",
+                     "adaptors"], ("*.map",)),
+    "mermaid/dist": (["mermaid.esm.min.mjs", "chunks/mermaid.esm.min"], ("*.map",)),
+}
+HTML_BUILDERS = {"html", "singlehtml", "dirhtml"}
+
+
+def _node_modules(app: Sphinx) -> Path:
+    return Path(app.srcdir) / "node_modules"
+
+
+def check_assets(app: Sphinx) -> None:
+    """Fail early, with the fix, when ``npm ci`` has not been run."""
+    if app.builder.name not in HTML_BUILDERS:
+        return
+    missing = [f"{pkg}/{item}" for pkg, (items, _) in ASSETS.items() for item in items
+               if not (_node_modules(app) / pkg / item).exists()]
+    if missing:
+        raise ExtensionError(
+            "the book serves MathJax and mermaid itself, but these are missing from "
+            f"node_modules/: {', '.join(missing)}. Run `npm ci` (or `make book`).")
+
+
+def copy_assets(app: Sphinx) -> None:
+    """Copy the vendored browser assets into ``<outdir>/_static/vendor``."""
+    if app.builder.name not in HTML_BUILDERS:
+        return
+    dest_root = Path(app.outdir) / "_static" / VENDOR
+    for pkg, (items, skip) in ASSETS.items():
+        src_root = _node_modules(app) / pkg
+        name = pkg.split("/")[0]
+        for item in items:
+            src, dest = src_root / item, dest_root / name / item
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*skip),
+                                dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dest)
+
+
+def add_stylesheets(app: Sphinx) -> None:
+    """The book's CSS on every page; the print CSS only in the one-page (PDF) build.
+
+    Both files live in ``_ext/static/`` (listed in ``html_static_path``).
+    """
+    if app.builder.name not in HTML_BUILDERS:
+        return
+    app.add_css_file("bp-book.css")
+    if app.builder.name == "singlehtml":
+        app.add_css_file("bp-print.css")
+
+
+def share_html_visitors(app: Sphinx) -> None:
+    """Give ``singlehtml`` every ``html`` node visitor it lacks (see module docstring)."""
+    handlers = app.registry.translation_handlers
+    if app.builder.name != "singlehtml" or "singlehtml" not in handlers:
+        return
+    for node, visitors in handlers.get("html", {}).items():
+        handlers["singlehtml"].setdefault(node, visitors)
+
+
+def _is_notebook(app: Sphinx, pagename: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(pagename, {})
+
+
+def offer_notebook(app: Sphinx, pagename: str, templatename: str,
+                   context: dict[str, Any], doctree: Any) -> None:
+    """Copy the executed notebook next to the page's sources and link it.
+
+    Runs before sphinx-book-theme builds its download menu (priority 501), which
+    lists ``context["ipynb_source"]`` as ``_sources/<page>.ipynb``.
+    """
+    if doctree is None or app.builder.name not in {"html", "dirhtml"}:
+        return
+    if not _is_notebook(app, pagename):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        logger.warning(f"no executed notebook for {pagename!r} at {executed}",
+                       type="bp_book", subtype="notebook", location=pagename)
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", check_assets)
+    app.connect("builder-inited", copy_assets)
+    app.connect("builder-inited", add_stylesheets)
+    app.connect("builder-inited", share_html_visitors, priority=900)
+    app.connect("html-page-context", offer_notebook, priority=450)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
