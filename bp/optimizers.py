@@ -162,7 +162,8 @@ class Adam(Optimizer):
         p -= step_size * (m / denom)
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr}, betas=({self.beta1}, {self.beta2}), eps={self.eps})"
+        return (f"Adam(lr={self.lr}, betas=({self.beta1}, {self.beta2}), eps={self.eps}, "
+                f"weight_decay={self.weight_decay})")
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
