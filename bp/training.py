@@ -122,8 +122,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     Raises
     ------
     TrainingDiverged
-        If a batch's loss is NaN or infinite. The message names the epoch and batch;
-        that batch's step is not taken (the weights are those that gave the bad loss).
+        If a batch's loss is NaN or infinite (the message names the epoch and batch;
+        that batch's step is not taken), or the weights are after an epoch's last step.
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -147,18 +147,22 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             for b, start in enumerate(range(0, n, batch_size), start=1):
                 idx = order[start:start + batch_size]
                 xb, yb = X[idx], Y[idx]
-                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                with np.errstate(over="ignore", invalid="ignore"):  # reported as divergence
                     out = net._forward(xb)
                     loss = net._loss_value(yb)
-                if not np.isfinite(loss):
-                    raise TrainingDiverged(
-                        f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
-                        f"learning rate (optimizer: {opt!r})")
-                if net.is_classifier:
-                    correct += _correct(net, out, yb)
-                net._backward(yb)
-                opt.step(net)
+                    if not np.isfinite(loss):
+                        raise TrainingDiverged(
+                            f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
+                            f"learning rate (optimizer: {opt!r})")
+                    if net.is_classifier:
+                        correct += _correct(net, out, yb)
+                    net._backward(yb)
+                    opt.step(net)
                 running += loss * xb.shape[0]
+            if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
+                raise TrainingDiverged(f"the weights became NaN or infinite at epoch {epoch} "
+                                       f"(by batch {b}); try a smaller learning rate "
+                                       f"(optimizer: {opt!r})")
             history.append("loss", running / n)
             if net.is_classifier:
                 history.append("accuracy", correct / n)
