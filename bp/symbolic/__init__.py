@@ -43,7 +43,7 @@ Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.loss
 ``ACTIVATIONS``, ``SymActivation``, ``sigmoid``, ``softmax``, ``softmax_jacobian``,
 ``softmax_jacobian_textbook``, ``prove_softmax_jacobian``, ``LOSSES``, ``SymLoss``,
 ``FUSED``, ``prove_fused``, ``NAMES``. Proofs (:mod:`~bp.symbolic.proof`): ``Proof``,
-``prove_equal``, ``is_zero``. Networks (:mod:`~bp.symbolic.network`,
+``prove_equal``, ``prove_different``, ``witness``, ``is_zero``. Networks (:mod:`~bp.symbolic.network`,
 :mod:`~bp.symbolic.backprop`): ``SymbolicNetwork``, ``symbolic_network`` (cached),
 ``weight_symbol``, ``bias_symbol``, ``BackpropProof``, ``prove_backprop``. NumPy
 (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
@@ -55,12 +55,13 @@ from .backprop import BackpropProof, prove_backprop
 from .losses import FUSED, LOSSES, SymLoss, prove_fused
 from .network import SymbolicNetwork, bias_symbol, symbolic_network, weight_symbol
 from .numeric import GradientFunction, compare_with_bp, lambdify_gradients, max_relative_error
-from .proof import Proof, is_zero, prove_equal
+from .proof import Proof, is_zero, prove_different, prove_equal, witness
 
 __all__ = [
     "ACTIVATIONS", "NAMES", "SymActivation", "sigmoid", "softmax", "softmax_jacobian",
     "softmax_jacobian_textbook", "prove_softmax_jacobian", "LOSSES", "SymLoss", "FUSED",
-    "prove_fused", "Proof", "prove_equal", "is_zero", "SymbolicNetwork", "symbolic_network",
-    "weight_symbol", "bias_symbol", "BackpropProof", "prove_backprop", "GradientFunction",
-    "lambdify_gradients", "compare_with_bp", "max_relative_error",
+    "prove_fused", "Proof", "prove_equal", "prove_different", "witness", "is_zero",
+    "SymbolicNetwork", "symbolic_network", "weight_symbol", "bias_symbol", "BackpropProof",
+    "prove_backprop", "GradientFunction", "lambdify_gradients", "compare_with_bp",
+    "max_relative_error",
 ]

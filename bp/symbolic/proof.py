@@ -17,6 +17,7 @@ Every step either proves the identity or says nothing; no step is a numerical te
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,11 +93,44 @@ def _zero(d: sp.Expr) -> str | None:
         return "structural"
     if sp.cancel(sp.together(_atoms_to_symbols(d))) == 0:
         return "rational"
+    if witness(d) is not None:          # provably nonzero somewhere: stop trying
+        return None
     if sp.expand(d) == 0:
         return "expand"
     if sp.count_ops(d) <= SIMPLIFY_MAX_OPS and sp.simplify(d) == 0:
         return "simplify"
     return None
+
+
+def witness(expr: Any, seed: int = 0, digits: int = 30) -> dict | None:
+    r"""A point where ``expr`` is provably nonzero, or None if none was found.
+
+    Every free symbol gets a pseudo-random rational in :math:`[-1, 1]` (deterministic
+    for a given ``seed``) and ``expr`` is evaluated with ``digits`` significant digits;
+    a value far above the evaluation error proves ``expr`` is not identically 0.
+    For a matrix the first nonzero entry is used.
+    """
+    entries = list(expr) if isinstance(expr, sp.MatrixBase) else [sp.sympify(expr)]
+    rng = random.Random(seed)
+    symbols = sorted(set().union(*(e.free_symbols for e in entries)), key=sp.default_sort_key)
+    point = {s: sp.Rational(rng.randint(-1000, 1000), 1000) for s in symbols}
+    for e in entries:
+        value = sp.N(e.xreplace(point), digits)
+        if value.is_number and value.is_finite is not False and abs(value) > 1e-15:
+            return point
+    return None
+
+
+def prove_different(a: Any, b: Any, seed: int = 0) -> dict | None:
+    """A point (symbol -> rational) where ``a`` and ``b`` differ, or None.
+
+    A returned point *proves* that the two are different functions.
+    """
+    A = sp.Matrix(a) if isinstance(a, (list, tuple, sp.MatrixBase)) else sp.Matrix([[a]])
+    B = sp.Matrix(b) if isinstance(b, (list, tuple, sp.MatrixBase)) else sp.Matrix([[b]])
+    if A.shape != B.shape:
+        raise ValueError(f"cannot compare shapes {A.shape} and {B.shape}")
+    return witness(A - B, seed)
 
 
 _ORDER = ("structural", "rational", "expand", "simplify")
