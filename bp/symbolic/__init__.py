@@ -47,11 +47,15 @@ Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.loss
 :mod:`~bp.symbolic.backprop`): ``SymbolicNetwork``, ``symbolic_network`` (cached),
 ``weight_symbol``, ``bias_symbol``, ``BackpropProof``, ``prove_backprop``. NumPy
 (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
-``compare_with_bp``, ``max_relative_error``.
+``compare_with_bp``, ``max_relative_error``. The seed article's wrong formulas
+(:mod:`~bp.symbolic.errata`): ``ERRATA``, ``Erratum``, ``get_erratum``,
+``measure_erratum``, ``Measure``, ``errata_table``, ``prove_wrong``.
 """
 from .activations import (ACTIVATIONS, NAMES, SymActivation, prove_softmax_jacobian, sigmoid,
                           softmax, softmax_jacobian, softmax_jacobian_textbook)
 from .backprop import BackpropProof, prove_backprop
+from .errata import (ERRATA, Erratum, Measure, errata_table, get_erratum, measure_erratum,
+                     prove_wrong)
 from .losses import FUSED, LOSSES, SymLoss, prove_fused
 from .network import SymbolicNetwork, bias_symbol, symbolic_network, weight_symbol
 from .numeric import GradientFunction, compare_with_bp, lambdify_gradients, max_relative_error
@@ -63,5 +67,6 @@ __all__ = [
     "prove_fused", "Proof", "prove_equal", "prove_different", "witness", "is_zero",
     "SymbolicNetwork", "symbolic_network", "weight_symbol", "bias_symbol", "BackpropProof",
     "prove_backprop", "GradientFunction", "lambdify_gradients", "compare_with_bp",
-    "max_relative_error",
+    "max_relative_error", "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum",
+    "errata_table", "prove_wrong",
 ]

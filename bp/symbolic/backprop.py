@@ -118,6 +118,15 @@ class BackpropProof:
                 f"({self.n_entries} entries; {how}{extra}; {self.seconds:.2f} s)")
 
 
+def target_constraint(net) -> tuple[dict, str]:
+    r"""``(substitution, description)`` of the condition on the targets the fused
+    softmax + cross-entropy :math:`\delta^{(L)} = \hat y - y` needs (empty otherwise)."""
+    if net.fused != "softmax_cross_entropy":
+        return {}, ""
+    y = net.y
+    return {y[-1]: 1 - sum(y[:-1])}, "the targets sum to 1"
+
+
 def prove_backprop(net) -> BackpropProof:
     r"""Prove ``net.brute_force_gradients() == net.backprop_gradients()`` entry by entry.
 
@@ -127,11 +136,7 @@ def prove_backprop(net) -> BackpropProof:
     """
     start = time.perf_counter()
     (bW, bb), (rW, rb) = net.brute_force_gradients(), net.backprop_gradients()
-    subs, assumption = {}, ""
-    if net.fused == "softmax_cross_entropy":
-        y = net.y
-        subs = {y[-1]: 1 - sum(y[:-1])}
-        assumption = r"the targets sum to 1"
+    subs, assumption = target_constraint(net)
     methods: Counter = Counter()
     failed = []
     for l in net.layers:

@@ -32,6 +32,9 @@ def _flat(dW: list, db: list, layers) -> list:
 class GradientFunction:
     """Symbolic per-example gradients as a NumPy function, batch-averaged like ``bp``.
 
+    Built by :func:`lambdify_gradients` (or directly from any book-indexed
+    ``(dW, db)`` expressions of ``net``, e.g. a wrong formula from :mod:`bp.symbolic.errata`).
+
     Call it as ``f(params, X, Y)`` where ``params`` is a :class:`bp.Network` or a list
     of ``(W, b)`` pairs for layers 1..L (``W`` of shape ``(n_l, n_{l-1})``), ``X`` has
     shape ``(N, n_0)`` and ``Y`` shape ``(N, n_L)`` (or integer labels, one-hot encoded
@@ -39,11 +42,8 @@ class GradientFunction:
     (``dW[0]`` is None) comparable with ``bp_net.layers[l-1].dW``.
     """
 
-    def __init__(self, net, kind: str = "backprop") -> None:
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    def __init__(self, net, grads: tuple[list, list], kind: str = "custom") -> None:
         self.net, self.kind = net, kind
-        grads = net.backprop_gradients() if kind == "backprop" else net.brute_force_gradients()
         exprs = _flat(*grads, net.layers)
         args = list(net.parameters) + list(net.x) + list(net.y)
         self._f = sp.lambdify(args, exprs, modules="numpy", cse=True)
@@ -92,9 +92,12 @@ class GradientFunction:
 
 def lambdify_gradients(net, kind: str = "backprop") -> GradientFunction:
     """The (cached) :class:`GradientFunction` of ``net`` for ``kind`` in :data:`KINDS`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     cache = net.__dict__.setdefault("_gradient_functions", {})
     if kind not in cache:
-        cache[kind] = GradientFunction(net, kind)
+        grads = net.backprop_gradients() if kind == "backprop" else net.brute_force_gradients()
+        cache[kind] = GradientFunction(net, grads, kind)
     return cache[kind]
 
 
