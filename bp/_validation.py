@@ -85,12 +85,19 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
         raise ValueError(f"{name}{at} is an empty batch (shape {arr.shape})")
     if n_cols is not None and arr.shape[1] != n_cols:
         raise ValueError(f"{name}{at} must have shape (batch, {n_cols}), got shape {arr.shape}")
-    arr = arr.astype(dtype, copy=False)
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name}{at} contains NaN or inf (first at index "
-                         f"{tuple(int(i) for i in bad)})")
+    _check_finite(arr, f"{name}{at} contains NaN or inf")
+    if arr.dtype != dtype:
+        with np.errstate(over="ignore"):          # reported just below, with the index
+            arr = arr.astype(dtype)
+        if arr.dtype.itemsize < 8:                # only a narrowing cast can overflow
+            _check_finite(arr, f"{name}{at} overflows {dtype}")
     return arr
+
+
+def _check_finite(arr: np.ndarray, message: str) -> None:
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{message} (first at index {bad})")
 
 
 def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> np.ndarray:
