@@ -95,6 +95,13 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
 
 
 def _check_finite(arr: np.ndarray, message: str) -> None:
+    if arr.dtype.kind != "f":                     # integers and booleans are finite
+        return
+    # Fast path without a boolean mask as big as the data (47 MB for MNIST): a sum of
+    # finite numbers is finite unless it overflows, and then the exact check decides.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(arr, axis=None)):
+            return
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise ValueError(f"{message} (first at index {bad})")
