@@ -49,14 +49,23 @@ Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.loss
 (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
 ``compare_with_bp``, ``max_relative_error``. The seed article's wrong formulas
 (:mod:`~bp.symbolic.errata`): ``ERRATA``, ``Erratum``, ``get_erratum``,
-``measure_erratum``, ``Measure``, ``errata_table``, ``prove_wrong``.
+``measure_erratum``, ``Measure``, ``errata_table``, ``prove_wrong``. Book notation
+and display (:mod:`~bp.symbolic.notation`, :mod:`~bp.symbolic.display`):
+``BookNotation``, ``a_symbol``, ``z_symbol``, ``delta_symbol``, ``Derivation``,
+``latex``, ``show``, ``derive_output_delta``, ``derive_delta``,
+``derive_weight_gradient``, ``bp2_matrix_form``, ``forward_equations``,
+``compare_erratum``, ``FUNCTION_LATEX``.
 """
 from .activations import (ACTIVATIONS, NAMES, SymActivation, prove_softmax_jacobian, sigmoid,
                           softmax, softmax_jacobian, softmax_jacobian_textbook)
 from .backprop import BackpropProof, prove_backprop
+from .display import (FUNCTION_LATEX, Derivation, bp2_matrix_form, compare_erratum,
+                      derive_delta, derive_output_delta, derive_weight_gradient,
+                      forward_equations, latex, show)
 from .errata import (ERRATA, Erratum, Measure, errata_table, get_erratum, measure_erratum,
                      prove_wrong)
 from .losses import FUSED, LOSSES, SymLoss, prove_fused
+from .notation import BookNotation, a_symbol, delta_symbol, z_symbol
 from .network import SymbolicNetwork, bias_symbol, symbolic_network, weight_symbol
 from .numeric import GradientFunction, compare_with_bp, lambdify_gradients, max_relative_error
 from .proof import Proof, is_zero, prove_different, prove_equal, witness
@@ -68,5 +77,8 @@ __all__ = [
     "SymbolicNetwork", "symbolic_network", "weight_symbol", "bias_symbol", "BackpropProof",
     "prove_backprop", "GradientFunction", "lambdify_gradients", "compare_with_bp",
     "max_relative_error", "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum",
-    "errata_table", "prove_wrong",
+    "errata_table", "prove_wrong", "BookNotation", "a_symbol", "z_symbol", "delta_symbol",
+    "Derivation", "latex", "show", "derive_output_delta", "derive_delta",
+    "derive_weight_gradient", "bp2_matrix_form", "forward_equations", "compare_erratum",
+    "FUNCTION_LATEX",
 ]

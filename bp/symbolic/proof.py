@@ -82,8 +82,26 @@ def _atoms_to_symbols(expr: sp.Expr) -> sp.Expr:
 
     out = expr
     for f in funcs:
+        if isinstance(f, sp.Piecewise):
+            continue
         out = out.xreplace({f: exp_product(f.args[0]) if isinstance(f, sp.exp) else symbol(f)})
     return out
+
+
+def _split_piecewise(expr: sp.Expr) -> sp.Expr:
+    r"""Write ``Piecewise((e1, c1), (e2, c2), ...)`` as :math:`e_1 I_1 + (1 - I_1)(\dots)`,
+    with a symbol :math:`I` per condition, so ``x * Piecewise((1, c), (0, True))`` and
+    ``Piecewise((x, c), (0, True))`` (SymPy's ``diff`` gives either) become equal."""
+    def indicator(cond):
+        return sp.Symbol(f"_if[{sp.srepr(cond)}]")
+
+    def rewrite(*pairs):
+        (e, c), rest = pairs[0], pairs[1:]
+        if c == sp.true or not rest:
+            return e
+        return e * indicator(c) + (1 - indicator(c)) * rewrite(*rest)
+
+    return expr.replace(sp.Piecewise, rewrite) if expr.has(sp.Piecewise) else expr
 
 
 def _zero(d: sp.Expr) -> str | None:
@@ -91,7 +109,7 @@ def _zero(d: sp.Expr) -> str | None:
     d = sp.sympify(d)
     if d == 0:
         return "structural"
-    if sp.cancel(sp.together(_atoms_to_symbols(d))) == 0:
+    if sp.cancel(sp.together(_atoms_to_symbols(_split_piecewise(d)))) == 0:
         return "rational"
     if witness(d) is not None:          # provably nonzero somewhere: stop trying
         return None

@@ -1,0 +1,115 @@
+"""bp.symbolic.display: derivations in book notation are verified and render in MathJax 3."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import bp.symbolic as bps
+from bp.symbolic import display as D
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX = ROOT / "node_modules" / "mathjax"
+NETS = [((2, 2, 1), "sigmoid", "mse"), ((2, 3, 2), ("tanh", "softmax"), "cross_entropy"),
+        ((2, 2, 2, 1), ("relu", "softplus", "sigmoid"), "bce")]
+
+#: Renders every string with the TeX input the book uses (MathJax 3's default
+#: packages), with undefined macros and syntax errors raised instead of drawn in red.
+CHECKER = """
+require(process.argv[2]).init({
+  loader: {load: ['input/tex', 'output/svg']},
+  tex: {packages: {'[-]': ['noundefined']}, formatError: (jax, err) => { throw err; }},
+}).then((MathJax) => {
+  const items = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+  console.log(JSON.stringify(items.map((tex) => {
+    try { MathJax.tex2svg(tex, {display: true}); return 'ok'; }
+    catch (e) { return String(e.message); }
+  })));
+}).catch((e) => { console.error(e); process.exit(2); });
+"""
+
+
+def all_derivations():
+    for arch in NETS:
+        net = bps.symbolic_network(*arch)
+        yield D.derive_output_delta(net, 1)
+        yield D.derive_weight_gradient(net, 1, 1, 2)
+        yield D.derive_weight_gradient(net, net.L, 1, 1)
+        yield D.derive_delta(net, 1, 1)
+        yield D.bp2_matrix_form(net, net.L - 1)
+        yield D.forward_equations(net)
+    for name in bps.ERRATA:
+        yield D.compare_erratum(name)
+    yield D.show(bps.ACTIVATIONS["gelu_tanh"].textbook(bps.activations.z), "f'(z)", "GELU")
+    yield D.show(bps.ACTIVATIONS["relu"].textbook(bps.activations.z), "f'(z)")
+
+
+@pytest.mark.parametrize("arch", NETS)
+def test_derivations_are_proved_equal_to_brute_force(arch):
+    net = bps.symbolic_network(*arch)
+    checks = [D.derive_output_delta(net, net.sizes[-1]), D.derive_delta(net, 1, 2),
+              D.derive_weight_gradient(net, 1, 2, 1), D.derive_weight_gradient(net, net.L, 1, 2)]
+    for d in checks:
+        assert d.verify(), str(d)
+
+
+def test_steps_labels_and_text():
+    net = bps.symbolic_network((2, 2, 1), "sigmoid", "mse")
+    d = D.derive_weight_gradient(net, 1, 1, 2)
+    assert [label for label, _ in d.steps] == ["chain rule", "BP3", "BP2", "BP1"]
+    first = d.steps[0][1]
+    assert first.startswith(r"\frac{\partial L}{\partial w^{(1)}_{12}} = ")
+    assert all(tex.startswith(first.split(" = ")[0]) for _, tex in d.steps)
+    assert r"2 \left(a^{(2)}_{1} - y_{1}\right)" in D.derive_output_delta(net).to_latex()
+    assert str(d).count("\n") == 3
+
+
+def test_display_objects_for_notebooks():
+    d = D.derive_output_delta(bps.symbolic_network((2, 2, 1), "sigmoid", "mse"))
+    md = d._repr_markdown_()
+    assert md.startswith("$$\n\\begin{aligned}") and md.endswith("\\end{aligned}\n$$")
+    assert d._repr_latex_() == md
+
+
+def test_text_is_safe():
+    assert D.text("fused softmax and cross_entropy") == r"\text{fused softmax and cross entropy}"
+    assert D.text("50% {x} & $y$") == r"\text{50 x  y}"
+
+
+def test_errors():
+    net = bps.symbolic_network((2, 2, 1), "sigmoid", "mse")
+    with pytest.raises(ValueError, match="needs a hidden layer 1..1, got 2"):
+        D.derive_delta(net, 2)
+    with pytest.raises(ValueError, match="no result/target"):
+        D.forward_equations(net).verify()
+    with pytest.raises(ValueError, match="softmax has a Jacobian"):
+        bps.BookNotation(bps.symbolic_network((2, 2, 2), "softmax", "mse")).derivative(1)
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not MATHJAX.exists(),
+                    reason="needs node and node_modules/mathjax (npm install)")
+def test_everything_renders_in_mathjax3(tmp_path):
+    items = []
+    for d in all_derivations():
+        items.append(d.to_latex())
+        items += [tex for _, tex in d.steps]
+    script = tmp_path / "check.js"
+    script.write_text(CHECKER)
+    out = subprocess.run(["node", str(script), str(MATHJAX)], input=json.dumps(items),
+                         capture_output=True, text=True, timeout=120, check=True)
+    results = json.loads(out.stdout)
+    bad = [(tex, r) for tex, r in zip(items, results) if r != "ok"]
+    assert not bad, bad[:3]
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not MATHJAX.exists(),
+                    reason="needs node and node_modules/mathjax (npm install)")
+def test_the_checker_catches_bad_latex(tmp_path):
+    script = tmp_path / "check.js"
+    script.write_text(CHECKER)
+    out = subprocess.run(["node", str(script), str(MATHJAX)],
+                         input=json.dumps([r"\frac{a}{b}", r"\frac{a", r"\nosuchmacro x"]),
+                         capture_output=True, text=True, timeout=120, check=True)
+    ok, brace, undefined = json.loads(out.stdout)
+    assert ok == "ok" and "brace" in brace.lower() and "nosuchmacro" in undefined
