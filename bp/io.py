@@ -69,7 +69,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 def load(path: str | os.PathLike) -> Network:
     """Read a network written by :func:`save`; the round trip is exact (same dtype,
-    same bits).
+    same bits). Like :func:`save`, ``"model"`` finds ``"model.npz"``.
 
     Raises
     ------
@@ -80,6 +80,8 @@ def load(path: str | os.PathLike) -> Network:
         or its arrays do not fit together (the message names the layer and shapes).
     """
     path = Path(path)
+    if not path.exists() and path.suffix != ".npz" and path.with_name(path.name + ".npz").exists():
+        path = path.with_name(path.name + ".npz")       # as save() named it
     data = _read(path)
     for key in ("format_version", "loss", "activations"):
         if key not in data:

@@ -26,6 +26,7 @@ def test_round_trip_is_exact(acts, loss, dtype, tmp_path, rng):
     X = rng.normal(size=(6, 3))
     np.testing.assert_array_equal(net.forward(X), back.forward(X))
     assert bp.load(str(path)).n_params == net.n_params            # str paths too
+    assert bp.load(tmp_path / "model").n_params == net.n_params   # ".npz" found, as save adds it
 
 
 def test_trained_network_round_trip(tmp_path, rng):
