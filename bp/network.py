@@ -127,14 +127,16 @@ class Network:
     def forward(self, X: Any) -> np.ndarray:
         """Run every layer on ``X`` (shape ``(batch, n_in)``), caching what backward needs.
 
-        ``X`` is converted to the network's dtype.
+        ``X`` is converted to the network's dtype (and kept, not copied, as the first
+        layer's ``A_prev`` until the next forward: do not change it before ``backward``).
 
         Returns
         -------
         ndarray, shape (batch, n_out)
+            A new array: changing it leaves the cached output ``layers[-1].A`` intact.
         """
         X = as_matrix(X, "X", self.dtype, n_cols=self.n_in, where=self.layers[0].name)
-        return self._forward(X)
+        return self._forward(X).copy()
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         A = X

@@ -312,3 +312,31 @@ def test_deepcopy_gives_an_independent_network(rng):
     X = rng.normal(size=(3, 2))
     net.forward(X)
     assert twin.layers[0].A is None
+
+
+def test_changing_the_returned_output_does_not_corrupt_backward(rng):
+    net = make_net((3, 4, 2), ("tanh", "identity"), "mse")
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    net.forward(X)
+    expected = [d.copy() for d in net.backward(Y)]
+    out = net.forward(X)
+    out -= Y                                          # a reader's in-place edit
+    for d, e in zip(net.backward(Y), expected):
+        np.testing.assert_array_equal(d, e)
+
+
+@pytest.mark.parametrize("big", [1e3, 1e4])
+def test_extreme_inputs_through_a_network(big):
+    """Saturating sigmoid, softplus and softmax layers: no overflow, finite gradients."""
+    X = np.array([[big, -big, 0.0], [-big, big, big]])
+    for acts, loss, Y in [(("sigmoid", "softmax"), "cross_entropy", np.array([0, 2])),
+                          (("softplus", "sigmoid"), "bce", np.array([[1, 0, 1], [0, 1, 0.0]])),
+                          (("sigmoid", "identity"), "softmax_cross_entropy", np.array([1, 0]))]:
+        net = make_net((3, 4, 3), acts, loss, seed=4)
+        net.layers[0].W[...] = np.abs(net.layers[0].W) + 1
+        net.layers[1].W[...] *= big                   # logits of order +-big
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            value = net.loss(X, Y)
+            net.backward(Y)
+        assert np.isfinite(value)
+        assert all(np.all(np.isfinite(g)) for _, _, g in net.gradients())
