@@ -175,4 +175,7 @@ def get_optimizer(opt: str | Optimizer | None, **kwargs: Any) -> Optimizer:
         return SGD(**kwargs)
     if isinstance(opt, Optimizer):
         return opt
+    if isinstance(opt, type) and issubclass(opt, Optimizer):
+        raise TypeError(f"pass an optimizer instance such as bp.{opt.__name__}(lr=...), "
+                        f"not the class {opt.__name__}")
     return lookup(OPTIMIZERS, opt, "optimizer")(**kwargs)

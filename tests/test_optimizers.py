@@ -165,6 +165,9 @@ def test_get_optimizer_and_repr():
     assert get_optimizer(opt) is opt
     with pytest.raises(ValueError, match="unknown optimizer 'adma'.*did you mean 'adam'"):
         get_optimizer("adma")
+    with pytest.raises(TypeError, match=r"pass an optimizer instance such as bp.Adam\(lr=...\), "
+                                        "not the class Adam"):
+        get_optimizer(bp.Adam)
     assert repr(bp.SGD(0.2, momentum=0.5)) == ("SGD(lr=0.2, momentum=0.5, nesterov=False, "
                                                "weight_decay=0.0)")
     assert repr(bp.Adam()) == ("Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, "
