@@ -46,9 +46,10 @@ class Network:
     ``softmax`` + ``cross_entropy``), the loss value and :math:`\\delta^L` are computed
     from the logits ``Z`` as ``bce_with_logits`` / ``softmax_cross_entropy`` would:
     the same function, but :math:`\\delta^L = (\\hat y - y)/N` (:math:`/(N m)` for
-    ``bce``, which averages over every element) is exact and finite where ``dL/dA * f'(Z)`` would be 0/0 for a saturated output. (So for outputs
-    rounded to exactly 0 or 1, ``net.loss`` is the true value, while ``bce`` on the
-    probabilities is clamped at 100 per element, as PyTorch's ``BCELoss``.)
+    ``bce``, which averages over every element) is exact and finite where
+    ``dL/dA * f'(Z)`` would be 0/0 for a saturated output. (So for outputs rounded to
+    exactly 0 or 1, ``net.loss`` is the true value, while ``bce`` on the probabilities
+    is clamped at 100 per element, as PyTorch's ``BCELoss``.)
     """
 
     def __init__(self, layers: Sequence[Dense], loss: str | Loss = "mse") -> None:
