@@ -147,3 +147,27 @@ def test_unknown_name_and_softmax_derivative_are_rejected():
     with pytest.raises(ValueError, match="check_softmax_jacobian"):
         check_derivative("softmax", np.tanh)
 
+
+
+PLANTED = [
+    # (check, planted bug, text the report must contain)
+    (lambda fn: check_activation("tanh", fn, verbose=False), lambda z: np.tanh(z) + 1e-3,
+     ["expected", "got", "z ="]),
+    (lambda fn: check_derivative("softplus", fn, verbose=False), np.tanh,
+     ["expected", "got", "z ="]),
+    (lambda fn: check_sigmoid_derivative(fn, verbose=False),
+     lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, ["raised FloatingPointError", "z ="]),
+    (lambda fn: check_stable_sigmoid(fn, verbose=False), naive_sigmoid,
+     ["raised FloatingPointError", "overflow", "z ="]),
+    (lambda fn: check_softmax_jacobian(fn, verbose=False), lambda z: -jacobian(z),
+     ["expected", "got", "z ="]),
+]
+
+
+@pytest.mark.parametrize("check, bug, shown", PLANTED)
+def test_every_check_reports_a_planted_bug_with_its_input(check, bug, shown):
+    result = check(bug)
+    assert not result
+    assert "input:" in result.message
+    for text in shown:
+        assert text in result.message
