@@ -89,13 +89,21 @@ def leaky_relu(z: Array) -> Array:
 
 
 def leaky_relu_prime(z: Array) -> Array:
-    r""":math:`f'(z) = 1` for :math:`z > 0`, else 0.01 (the slope is used at the kink, as in PyTorch)."""
+    r""":math:`f'(z) = 1` for :math:`z > 0`, else 0.01.
+
+    At the kink :math:`z = 0` the slope 0.01 is used, as in PyTorch.
+    """
     z = np.asarray(z)
     return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
 
 
 def softplus(z: Array) -> Array:
-    r""":math:`\operatorname{softplus}(z) = \log(1 + e^{z})`, as :math:`\max(z,0) + \log(1+e^{-|z|})`."""
+    r""":math:`\operatorname{softplus}(z) = \log(1 + e^{z})`, computed stably.
+
+    .. math:: \log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})
+
+    so ``z = 1e4`` gives ``1e4`` with no overflow.
+    """
     z = np.asarray(z)
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
@@ -177,12 +185,7 @@ class Activation:
     vjp_fn : callable, optional
         For ``elementwise=False``: ``vjp_fn(z, a, g) -> g @ J`` row by row, the
         vector-Jacobian product that backpropagation needs (no ``n x n`` matrix).
-
-    Raises
-    ------
-    TypeError
-        If ``f`` is not callable, an element-wise activation has no ``df``, or one
-        that is not element-wise lacks ``jacobian`` and ``vjp_fn``.
+        A missing function raises ``TypeError`` at construction.
     """
 
     name: str

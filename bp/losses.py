@@ -68,7 +68,11 @@ def bce(P: Array, Y: Array) -> float:
 
 
 def bce_grad(P: Array, Y: Array) -> Array:
-    r""":math:`\partial L/\partial \hat y = \frac{1}{N m}\,\frac{\hat y - y}{\hat y (1 - \hat y)}`."""
+    r"""The gradient of :func:`bce`; the denominator is clamped at ``EPS`` as in PyTorch.
+
+    .. math:: \frac{\partial L}{\partial \hat y}
+              = \frac{1}{N m}\,\frac{\hat y - y}{\hat y (1 - \hat y)}
+    """
     return (P - Y) / np.maximum(P * (1 - P), EPS) / P.size
 
 
@@ -83,7 +87,9 @@ def bce_with_logits_grad(Z: Array, Y: Array) -> Array:
 
 
 def cross_entropy(P: Array, Y: Array) -> float:
-    r"""Categorical cross-entropy on probabilities, :math:`L = -\frac1N \sum_n \sum_i y_{ni}\log \hat y_{ni}`.
+    r"""Categorical cross-entropy on probabilities.
+
+    .. math:: L = -\frac1N \sum_n \sum_i y_{ni}\log \hat y_{ni}
 
     The sum over classes is not averaged: only the batch is. (Binary cross-entropy has
     the extra :math:`(1-y)\log(1-\hat y)` term; the two are different losses.)

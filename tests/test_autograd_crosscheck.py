@@ -34,7 +34,8 @@ def _sig(z):
 LOSS = {
     "mse": lambda P, Y: anp.mean((P - Y) ** 2),
     "bce": lambda P, Y: -anp.mean(Y * anp.log(P) + (1 - Y) * anp.log(1 - P)),
-    "bce_with_logits": lambda Z, Y: -anp.mean(Y * anp.log(_sig(Z)) + (1 - Y) * anp.log(1 - _sig(Z))),
+    "bce_with_logits": lambda Z, Y: -anp.mean(Y * anp.log(_sig(Z))
+                                              + (1 - Y) * anp.log(1 - _sig(Z))),
     "cross_entropy": lambda P, Y: -anp.sum(Y * anp.log(P)) / P.shape[0],
     "softmax_cross_entropy": lambda Z, Y: -anp.sum(
         Y * (Z - anp.log(anp.sum(anp.exp(Z), axis=1, keepdims=True)))) / Z.shape[0],
