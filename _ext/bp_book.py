@@ -7,14 +7,16 @@ What it does, and why:
   files the browser needs are copied into ``<outdir>/_static/vendor/`` and
   ``_config.yml`` points ``mathjax_path`` and ``mermaid_use_local`` there. Nothing is
   fetched from a CDN and no third-party JavaScript is committed to the repository.
-* **Offers every chapter's executed notebook for download.** MyST-NB writes the
-  executed notebook of each page to ``_build/jupyter_execute/``; it is copied to
+* **Offers every chapter's executed notebook for download.** MyST-NB writes each
+  page's notebook to ``_build/jupyter_execute/``, but when the outputs come from the
+  execution cache (every rebuild) that file has no outputs. So the outputs are merged
+  in from the jupyter-cache, the result is written to
   ``<outdir>/_sources/<page>.ipynb`` and the theme's download menu links to it.
 * **Makes ``singlehtml`` (the PDF's source) work.** sphinx-exercise registers
   ``singlehtml`` visitors, which stops Sphinx from falling back to the ``html``
   visitors of every other extension (mermaid, proofs, toggles, ...), so the ``html``
   visitors are copied over. The one-page build also gets a print stylesheet that
-  expands every solution.
+  expands every solution, and its page is put where its links expect it to be.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import nbformat
+from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -94,6 +98,21 @@ def share_html_visitors(app: Sphinx) -> None:
         handlers["singlehtml"].setdefault(node, visitors)
 
 
+def single_page_at_root(app: Sphinx, exception: Exception | None) -> None:
+    """Make ``index.html`` of the one-page build the book itself.
+
+    ``singlehtml`` writes the root document under its own name (here
+    ``chapters/preface.html``) but computes every link in it as if it sat at the top of
+    the output folder, so it only works copied there; Jupyter Book's ``index.html``
+    would merely redirect to the broken copy.
+    """
+    if exception is not None or app.builder.name != "singlehtml":
+        return
+    page = Path(app.outdir) / f"{app.config.root_doc}.html"
+    if page.is_file() and page.parent != Path(app.outdir):
+        shutil.copy2(page, Path(app.outdir) / "index.html")
+
+
 def _is_notebook(app: Sphinx, pagename: str) -> bool:
     return "kernelspec" in app.env.metadata.get(pagename, {})
 
@@ -114,9 +133,17 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
         logger.warning(f"no executed notebook for {pagename!r} at {executed}",
                        type="bp_book", subtype="notebook", location=pagename)
         return
+    notebook = nbformat.read(executed, as_version=4)
+    cache_path = getattr(app.env, "mystnb_config", None)
+    cache_path = cache_path.execution_cache_path if cache_path else ""
+    if cache_path and Path(cache_path).is_dir():
+        try:
+            _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)
+        except KeyError:   # not in the cache (execution off): offer the file as is
+            pass
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    nbformat.write(notebook, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
@@ -126,4 +153,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", add_stylesheets)
     app.connect("builder-inited", share_html_visitors, priority=900)
     app.connect("html-page-context", offer_notebook, priority=450)
+    app.connect("build-finished", single_page_at_root, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

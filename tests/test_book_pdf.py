@@ -1,0 +1,122 @@
+"""The PDF of the book (``make pdf``): every chapter is in it, solutions are expanded,
+and no raw LaTeX is left in its text.
+
+The chapters are those of ``_toc.yml``; their titles are read from the one-page
+build the PDF was printed from (``_build/singlehtml``) and looked up in the text of
+``_build/pdf/book.pdf`` (extracted with poppler's ``pdftotext``). Run by ``make test``
+after ``make pdf``; skipped when run alone before a build.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from book_site import PDF, SINGLEHTML, require, toc_docs
+
+bs4 = pytest.importorskip("bs4")
+
+pytestmark = pytest.mark.book
+
+# A TeX command, or the delimiters MathJax should have consumed.
+RAW_LATEX = re.compile(r"\\[A-Za-z]{2,}|\\\(|\\\)|\\\[|\\\]|\$\$")
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace (PDF line breaks fall anywhere, CJK has no spaces)."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def pdf_text() -> str:
+    require(PDF.is_file(), f"{PDF} has not been built (run `make pdf`)")
+    require(shutil.which("pdftotext") is not None,
+            "pdftotext not found (Debian: apt-get install poppler-utils; .ci/run does this)")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(PDF), "-"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def book_html():
+    index = SINGLEHTML / "index.html"
+    require(index.is_file(), f"{index} has not been built (run `make pdf`)")
+    return bs4.BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+
+
+def chapter_titles(soup) -> dict[str, str]:
+    """Title of every toc document as the one-page build shows it (with its number)."""
+    article = soup.select_one("article.bd-article") or soup
+    titles = {}
+    for i, doc in enumerate(toc_docs()):
+        anchor = soup.find(id=f"document-{doc}")
+        # singlehtml demotes every chapter's title to <h2> under the root's <h1>
+        heading = anchor.find_next(["h1", "h2"]) if anchor else (
+            article.find("h1") if i == 0 else None)
+        if heading is None:
+            continue
+        for link in heading.select("a.headerlink"):
+            link.decompose()
+        titles[doc] = heading.get_text(" ", strip=True)
+    return titles
+
+
+def test_pdf_has_every_chapter_of_the_toc(pdf_text, book_html):
+    docs = toc_docs()
+    titles = chapter_titles(book_html)
+    assert list(titles) == docs, (
+        f"the one-page build lacks chapters: {sorted(set(docs) - set(titles))}")
+    text = squash(pdf_text)
+    missing = [t for t in titles.values() if squash(t) not in text]
+    assert not missing, f"chapter titles not found in the PDF: {missing}"
+    pages = subprocess.run(["pdfinfo", str(PDF)], capture_output=True, text=True).stdout
+    n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1)) if pages else len(docs)
+    assert n_pages >= len(docs), f"{n_pages} pages for {len(docs)} chapters"
+
+
+def test_pdf_has_no_raw_latex(pdf_text, book_html):
+    """No TeX command or math delimiter outside code (code may show LaTeX source).
+
+    A match is excused only if the whitespace-free word around it occurs in the text
+    of a code block or inline code of the one-page build.
+    """
+    code = squash(" ".join(el.get_text() for el in book_html.find_all(["pre", "code"])))
+    raw = []
+    for line in pdf_text.splitlines():
+        for match in RAW_LATEX.finditer(line):
+            start = line.rfind(" ", 0, match.start()) + 1
+            end = line.find(" ", match.end())
+            word = line[start:end if end >= 0 else len(line)]
+            if squash(word) not in code:
+                raw.append(line.strip())
+                break
+    assert not raw, f"raw LaTeX in the PDF text: {raw[:10]}"
+
+
+def test_pdf_prints_solutions_expanded(pdf_text, book_html):
+    """The first sentence of every solution is in the PDF, not folded away."""
+    solutions = book_html.select(".solution.dropdown")
+    require(bool(solutions), "the book has no solution dropdowns yet")
+    text = squash(pdf_text)
+    folded, checked = [], 0
+    for solution in solutions:
+        paragraph = solution.find("p", class_=lambda c: c != "admonition-title")
+        if paragraph is None or paragraph.find(class_="math"):
+            continue    # typeset math has no stable text to look for
+        checked += 1
+        start = squash(paragraph.get_text())[:40]
+        if start and start not in text:
+            folded.append(paragraph.get_text()[:60])
+    assert checked, "no solution without math to look for"
+    assert not folded, f"solutions missing from the PDF: {folded}"
+
+
+def test_pdf_has_the_figures(pdf_text, book_html):
+    """Every matplotlib figure of the one-page build is an image in the PDF."""
+    figures = book_html.select("img")
+    require(bool(figures), "the book has no figures yet")
+    listing = subprocess.run(["pdfimages", "-list", str(PDF)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    n_images = len([row for row in listing if row.split()[2] == "image"])
+    assert n_images >= len(figures), f"{n_images} images in the PDF, {len(figures)} figures"
