@@ -6,13 +6,14 @@ epoch from a seeded generator, so a run is reproducible.
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._validation import as_matrix, check_positive_int
+from ._validation import as_labels, as_matrix, check_positive_int
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
@@ -74,18 +75,32 @@ def _evaluate(net, X: np.ndarray, Y: np.ndarray, batch_size: int) -> tuple[float
     """Mean loss (and accuracy) over a whole checked data set, in batches."""
     total, correct, n = 0.0, 0, X.shape[0]
     for start in range(0, n, batch_size):
-        xb, yb = X[start:start + batch_size], Y[start:start + batch_size]
+        xb = X[start:start + batch_size]
+        yb, truth = _batch_targets(net, Y, slice(start, start + batch_size))
         out = net._forward(xb)
         total += net._loss_value(yb) * xb.shape[0]
         if net.is_classifier:
-            correct += _correct(net, out, yb)
+            correct += _correct(net, out, truth)
     return total / n, (correct / n if net.is_classifier else None)
 
 
-def _correct(net, out: np.ndarray, yb: np.ndarray) -> float:
+def _correct(net, out: np.ndarray, truth: np.ndarray) -> float:
     """Correct decisions in a batch, as a number of examples (multi-label: averaged)."""
-    hits = net.loss_fn.decide(out) == net.loss_fn.decide(yb, logits=False)
-    return float(hits.sum()) / (hits.size // hits.shape[0])
+    hits = net.loss_fn.decide(out) == truth
+    return np.count_nonzero(hits) / (hits.size // hits.shape[0])
+
+
+def _batch_targets(net, Y: np.ndarray, sel) -> tuple[np.ndarray, np.ndarray | None]:
+    """The targets of the examples ``sel`` as rows ``(batch, n_out)``, and their decisions
+    (labels) for the accuracy. Class labels become one-hot here, a batch at a time, so
+    the whole data set is never held one-hot (4.8 MB for 60,000 labels of 10 classes)."""
+    if Y.ndim == 2:
+        yb = Y[sel]
+        return yb, (net.loss_fn.decide(yb, logits=False) if net.is_classifier else None)
+    labels = Y[sel]
+    yb = np.zeros((labels.shape[0], net.n_out), dtype=net.dtype)
+    yb[np.arange(labels.shape[0]), labels] = 1
+    return yb, labels
 
 
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
@@ -146,16 +161,17 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             running, correct = 0.0, 0.0
             for b, start in enumerate(range(0, n, batch_size), start=1):
                 idx = order[start:start + batch_size]
-                xb, yb = X[idx], Y[idx]
+                xb = X[idx]
+                yb, truth = _batch_targets(net, Y, idx)
                 with np.errstate(over="ignore", invalid="ignore"):  # reported as divergence
                     out = net._forward(xb)
                     loss = net._loss_value(yb)
-                    if not np.isfinite(loss):
+                    if not math.isfinite(loss):
                         raise TrainingDiverged(
                             f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
                             f"learning rate (optimizer: {opt!r})")
                     if net.is_classifier:
-                        correct += _correct(net, out, yb)
+                        correct += _correct(net, out, truth)
                     net._backward(yb)
                     opt.step(net)
                 running += loss * xb.shape[0]
@@ -181,9 +197,11 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
 
 
 def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
-    """Targets checked once for the whole data set (labels become one-hot)."""
+    """Targets checked once for the whole data set (class labels stay labels)."""
     Y_arr = np.asarray(Y)
     if Y_arr.ndim == 0 or Y_arr.shape[0] != n:
         raise ValueError(f"{name} must have {n} rows (one per example), got shape {Y_arr.shape}")
+    if net.loss_fn.categorical and Y_arr.ndim == 1:
+        return as_labels(Y_arr, name, net.n_out, n_rows=n)
     probe = np.empty((n, net.n_out), dtype=net.dtype)
     return as_targets(Y_arr, probe, net.loss_fn, where=net.layers[-1].name)
