@@ -155,6 +155,14 @@ class Loss:
     predictions: str = "any"
     outputs: frozenset | None = None
 
+    def __post_init__(self) -> None:
+        if not (callable(self.value) and callable(self.grad)):
+            raise TypeError(f"loss {self.name!r}: value and grad must be callable")
+        for field in ("targets", "predictions"):
+            if getattr(self, field) not in ("any", "unit", "distribution"):
+                raise ValueError(f"loss {self.name!r}: {field} must be 'any', 'unit' or "
+                                 f"'distribution', got {getattr(self, field)!r}")
+
     def _checked(self, P, Y) -> tuple[Array, Array]:
         dtype = np.asarray(P).dtype
         P = as_matrix(P, "prediction", dtype if dtype in FLOAT_DTYPES else np.float64)

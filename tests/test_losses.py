@@ -241,3 +241,11 @@ def test_loss_decide():
                                   [[0, 1], [1, 0]])
     np.testing.assert_array_equal(bp.get_loss("bce").decide(P[:, :1]), [0, 1])
     np.testing.assert_array_equal(bp.get_loss("mse").decide(P), [1, 0])
+
+
+def test_custom_loss_is_checked():
+    with pytest.raises(ValueError, match="targets must be 'any', 'unit' or 'distribution', "
+                                         "got 'probability'"):
+        L.Loss("mine", L.mse, L.mse_grad, targets="probability")
+    with pytest.raises(TypeError, match="value and grad must be callable"):
+        L.Loss("mine", L.mse, None)
