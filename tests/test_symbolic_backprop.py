@@ -28,6 +28,15 @@ def test_every_delta_both_ways(sizes):
         assert bps.prove_equal(net.brute_force_deltas()[l], net.deltas()[l])
 
 
+@pytest.mark.parametrize("hidden, out, loss", [
+    ("relu", "softmax", "mse"), ("leaky_relu", "sigmoid", "mse"), ("gelu_tanh", "sigmoid", "bce"),
+    ("softplus", "identity", "softmax_cross_entropy"), ("softmax", "tanh", "mse"),
+])
+def test_every_other_activation(hidden, out, loss):
+    """ReLU's Piecewise, GELU's nested tanh and a hidden softmax prove as well."""
+    assert bps.symbolic_network((2, 2, 2), (hidden, out), loss).prove()
+
+
 def test_three_layers():
     net = bps.SymbolicNetwork([2, 2, 2, 1], ["tanh", "sigmoid", "identity"], "mse")
     assert net.prove()

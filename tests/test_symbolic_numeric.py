@@ -1,4 +1,4 @@
-"""bp.symbolic.numeric: lambdified symbolic gradients equal bp.Network.backward (rel. err. < 1e-12)."""
+"""bp.symbolic.numeric: lambdified symbolic gradients equal bp.Network.backward."""
 import numpy as np
 import pytest
 from hypothesis import given, settings

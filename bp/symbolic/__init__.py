@@ -13,8 +13,8 @@ sigmoid network with MSE, derived both ways and proved identical.
 >>> net.W[2]                                  # shape (n_2, n_1), as bp's Dense.W
 Matrix([[w^{(2)}_{11}, w^{(2)}_{12}]])
 
-Backprop: :math:`\delta^{(2)} = \frac{2}{1}(\hat y - y)\,\sigma(z^{(2)})(1 - \sigma(z^{(2)}))`
-(BP1), then :math:`\delta^{(1)} = (W^{(2)})^\top \delta^{(2)} \odot \sigma'(z^{(1)})` (BP2):
+Backprop: :math:`\delta^{(2)} = 2(a^{(2)} - y)\,\sigma'(z^{(2)})` (BP1, the MSE of one
+output), then :math:`\delta^{(1)} = (W^{(2)})^\top \delta^{(2)} \odot \sigma'(z^{(1)})` (BP2):
 
 >>> recursion = net.deltas()[1]
 >>> recursion.shape
@@ -43,7 +43,8 @@ Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.loss
 ``ACTIVATIONS``, ``SymActivation``, ``sigmoid``, ``softmax``, ``softmax_jacobian``,
 ``softmax_jacobian_textbook``, ``prove_softmax_jacobian``, ``LOSSES``, ``SymLoss``,
 ``FUSED``, ``prove_fused``, ``NAMES``. Proofs (:mod:`~bp.symbolic.proof`): ``Proof``,
-``prove_equal``, ``prove_different``, ``witness``, ``is_zero``. Networks (:mod:`~bp.symbolic.network`,
+``prove_equal``, ``prove_different``, ``witness``, ``is_zero``. Networks
+(:mod:`~bp.symbolic.network`,
 :mod:`~bp.symbolic.backprop`): ``SymbolicNetwork``, ``symbolic_network`` (cached),
 ``weight_symbol``, ``bias_symbol``, ``BackpropProof``, ``prove_backprop``. NumPy
 (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,

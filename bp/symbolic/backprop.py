@@ -19,6 +19,8 @@ whole loss, so the recursion (and every textbook derivative in it) is checked at
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ import sympy as sp
 
 from . import activations as acts
 from .proof import prove_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import SymbolicNetwork
 
 
 def _jacobian_textbook(name: str, z: sp.Matrix) -> sp.Matrix | None:
@@ -43,7 +48,7 @@ def _times_derivative(name: str, g: sp.Matrix, z: sp.Matrix) -> sp.Matrix:
     return sp.Matrix([gi * f.textbook(zi) for gi, zi in zip(g, z)])
 
 
-def output_delta(net) -> sp.Matrix:
+def output_delta(net: SymbolicNetwork) -> sp.Matrix:
     r"""BP1: :math:`\delta^{(L)} = \partial L/\partial z^{(L)}` from textbook forms.
 
     For the fused pairs it is :math:`(\hat y - y)/n_L` (sigmoid + BCE, mean over the
@@ -58,7 +63,7 @@ def output_delta(net) -> sp.Matrix:
     return _times_derivative(net.activations[L], g, net.z[L])
 
 
-def backprop(net) -> tuple[list, tuple[list, list]]:
+def backprop(net: SymbolicNetwork) -> tuple[list, tuple[list, list]]:
     """Run BP1-BP4 on a :class:`~bp.symbolic.SymbolicNetwork`.
 
     Returns
@@ -118,7 +123,7 @@ class BackpropProof:
                 f"({self.n_entries} entries; {how}{extra}; {self.seconds:.2f} s)")
 
 
-def target_constraint(net) -> tuple[dict, str]:
+def target_constraint(net: SymbolicNetwork) -> tuple[dict, str]:
     r"""``(substitution, description)`` of the condition on the targets the fused
     softmax + cross-entropy :math:`\delta^{(L)} = \hat y - y` needs (empty otherwise)."""
     if net.fused != "softmax_cross_entropy":
@@ -127,7 +132,7 @@ def target_constraint(net) -> tuple[dict, str]:
     return {y[-1]: 1 - sum(y[:-1])}, "the targets sum to 1"
 
 
-def prove_backprop(net) -> BackpropProof:
+def prove_backprop(net: SymbolicNetwork) -> BackpropProof:
     r"""Prove ``net.brute_force_gradients() == net.backprop_gradients()`` entry by entry.
 
     With softmax + cross-entropy the fused :math:`\delta^{(L)} = \hat y - y` holds only

@@ -19,13 +19,15 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from .backprop import target_constraint
-from .notation import BookNotation
 from .proof import Proof, prove_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import SymbolicNetwork
 
 #: How the book writes each activation function.
 FUNCTION_LATEX = {
@@ -122,7 +124,7 @@ class Derivation:
 _sym = latex
 
 
-def _prime(net, l: int) -> str:
+def _prime(net: SymbolicNetwork, l: int) -> str:
     f = FUNCTION_LATEX[net.activations[l]]
     return "f'" if net.activations[l] == "identity" else f + "'"
 
@@ -131,9 +133,9 @@ def _dL(of) -> str:
     return rf"\frac{{\partial L}}{{\partial {_sym(of)}}}"
 
 
-def derive_output_delta(net, j: int = 1) -> Derivation:
+def derive_output_delta(net: SymbolicNetwork, j: int = 1) -> Derivation:
     r"""BP1 for output neuron ``j``: :math:`\delta^{(L)}_j` from the loss and :math:`f_L'`."""
-    bn, L = BookNotation(net), net.L
+    bn, L = net.notation, net.L
     d = Derivation(notation=bn, result=bn.deltas[L][j - 1],
                    target=net.brute_force_deltas()[L][j - 1])
     lhs = _sym(bn.delta[L][j - 1])
@@ -153,12 +155,12 @@ def derive_output_delta(net, j: int = 1) -> Derivation:
     return d
 
 
-def derive_delta(net, l: int, j: int = 1) -> Derivation:
+def derive_delta(net: SymbolicNetwork, l: int, j: int = 1) -> Derivation:
     r"""BP2 for neuron ``j`` of hidden layer ``l``, down to the output layer."""
     if not 1 <= l < net.L:
         raise ValueError(f"derive_delta needs a hidden layer 1..{net.L - 1}, got {l}; "
                          f"use derive_output_delta for layer {net.L}")
-    bn = BookNotation(net)
+    bn = net.notation
     d = Derivation(notation=bn, result=bn.deltas[l][j - 1],
                    target=net.brute_force_deltas()[l][j - 1])
     lhs = _sym(bn.delta[l][j - 1])
@@ -171,9 +173,9 @@ def derive_delta(net, l: int, j: int = 1) -> Derivation:
     return d
 
 
-def derive_weight_gradient(net, l: int, j: int, k: int) -> Derivation:
+def derive_weight_gradient(net: SymbolicNetwork, l: int, j: int, k: int) -> Derivation:
     r""":math:`\partial L/\partial w^{(l)}_{jk}` by BP3, then BP2/BP1 down to the loss."""
-    bn = BookNotation(net)
+    bn = net.notation
     w = net.W[l][j - 1, k - 1]
     dW, _ = bn.gradients()
     d = Derivation(notation=bn, result=dW[l][j - 1, k - 1],
@@ -188,11 +190,14 @@ def derive_weight_gradient(net, l: int, j: int, k: int) -> Derivation:
     return d
 
 
-def bp2_matrix_form(net, l: int) -> Derivation:
-    r"""BP2 for layer ``l`` with the actual matrices: :math:`(W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})`."""
+def bp2_matrix_form(net: SymbolicNetwork, l: int) -> Derivation:
+    r"""BP2 for hidden layer ``l`` written with the actual matrices.
+
+    .. math:: \delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})
+    """
     if not 1 <= l < net.L:
         raise ValueError(f"bp2_matrix_form needs a hidden layer 1..{net.L - 1}, got {l}")
-    bn = BookNotation(net)
+    bn = net.notation
     d = Derivation(notation=bn, result=bn.delta_step(l))
     lhs = rf"\delta^{{({l})}}"
     d.add("BP2", lhs, rf"(W^{{({l + 1})}})^\top \delta^{{({l + 1})}} \odot "
@@ -206,9 +211,9 @@ def bp2_matrix_form(net, l: int) -> Derivation:
     return d
 
 
-def forward_equations(net) -> Derivation:
+def forward_equations(net: SymbolicNetwork) -> Derivation:
     r"""The forward pass :math:`z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}`, with matrices."""
-    bn = BookNotation(net)
+    bn = net.notation
     d = Derivation(notation=bn)
     for l in net.layers:
         d.add(f"layer {l}", latex(bn.z[l]), rf"{latex(net.W[l])} {latex(bn.a[l - 1])} + "

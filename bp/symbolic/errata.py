@@ -38,7 +38,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import sympy as sp
@@ -48,14 +48,17 @@ from .backprop import _times_derivative, target_constraint
 from .numeric import GradientFunction
 from .proof import prove_different
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import SymbolicNetwork
 
-def _check_sizes(net, l: int, ok: bool, what: str) -> None:
+
+def _check_sizes(net: SymbolicNetwork, l: int, ok: bool, what: str) -> None:
     if not ok:
         raise ValueError(f"layer {l}: the formula is not even defined for this network: {what} "
                          f"(n_{l} = {net.sizes[l]}, n_{l + 1} = {net.sizes[l + 1]})")
 
 
-def _no_weight(net, deltas, article, l):
+def _no_weight(net: SymbolicNetwork, deltas, article, l):
     d = deltas[l + 1]
     _check_sizes(net, l, d.shape[0] in (1, net.sizes[l]),
                  f"delta^({l + 1}) has {d.shape[0]} entries, f'(z^({l})) has {net.sizes[l]}")
@@ -63,16 +66,16 @@ def _no_weight(net, deltas, article, l):
     return _times_derivative(net.activations[l], g, net.z[l]), None
 
 
-def _no_transpose(net, deltas, article, l):
+def _no_transpose(net: SymbolicNetwork, deltas, article, l):
     _check_sizes(net, l, net.sizes[l] == net.sizes[l + 1], f"W^({l + 1}) is not square")
     return _times_derivative(net.activations[l], net.W[l + 1] * deltas[l + 1], net.z[l]), None
 
 
-def _no_derivative(net, deltas, article, l):
+def _no_derivative(net: SymbolicNetwork, deltas, article, l):
     return net.W[l + 1].T * deltas[l + 1], None
 
 
-def _dz_conflation(net, deltas, article, l):
+def _dz_conflation(net: SymbolicNetwork, deltas, article, l):
     # article[l+1] is the article's delta of layer l+1 (no f' anywhere below the output)
     dz, _ = _no_weight(net, article, article, l)
     return dz, net.W[l + 1].T * article[l + 1]
@@ -106,7 +109,7 @@ class Erratum:
     step: Callable | None
     sign: int = 1
 
-    def deltas(self, net) -> list:
+    def deltas(self, net: SymbolicNetwork) -> list:
         """The error terms the formula gives, book-indexed (``[L]`` is the true one)."""
         out = [None] * (net.L + 1)
         article = [None] * (net.L + 1)
@@ -119,14 +122,15 @@ class Erratum:
                 article[l] = out[l] if art is None else art
         return out
 
-    def gradients(self, net) -> tuple[list, list]:
+    def gradients(self, net: SymbolicNetwork) -> tuple[list, list]:
         r"""The gradient the formula implies, :math:`-\Delta W/\alpha` (BP3/BP4 with its terms)."""
         d = self.deltas(net)
         dW = [None] + [self.sign * d[l] * net.a[l - 1].T for l in net.layers]
         db = [None] + [self.sign * d[l] for l in net.layers]
         return dW, db
 
-    def update(self, net, lr: sp.Expr = sp.Symbol(r"\alpha", positive=True)) -> list:
+    def update(self, net: SymbolicNetwork,
+               lr: sp.Expr = sp.Symbol(r"\alpha", positive=True)) -> list:
         r"""The weight updates :math:`\Delta W^{(l)}` the article prescribes (book-indexed)."""
         dW, _ = self.gradients(net)
         return [None] + [-lr * dW[l] for l in net.layers]
@@ -167,7 +171,7 @@ def get_erratum(name: str) -> Erratum:
     return lookup(ERRATA, name, "erratum")
 
 
-def prove_wrong(net, name: str) -> dict[int, dict | None]:
+def prove_wrong(net: SymbolicNetwork, name: str) -> dict[int, dict | None]:
     """For every layer, a point where the erratum's gradient provably differs from
     brute force (``None`` where it happens to be right, e.g. the output layer).
 
@@ -200,7 +204,7 @@ class Measure:
         return max(self.relative_error.values())
 
 
-def measure_erratum(net, name: str, params: Any, X: Any, Y: Any) -> Measure:
+def measure_erratum(net: SymbolicNetwork, name: str, params: Any, X: Any, Y: Any) -> Measure:
     """Evaluate erratum ``name`` and the true gradient on ``params`` (a :class:`bp.Network`
     or ``(W, b)`` pairs) and a batch ``X, Y``, averaged over the batch as ``bp`` does."""
     wrong = GradientFunction(net, get_erratum(name).gradients(net), name)(params, X, Y)
@@ -214,7 +218,7 @@ def measure_erratum(net, name: str, params: Any, X: Any, Y: Any) -> Measure:
     return Measure(name, rel, cos)
 
 
-def errata_table(net, params: Any, X: Any, Y: Any) -> dict[str, Measure | str]:
+def errata_table(net: SymbolicNetwork, params: Any, X: Any, Y: Any) -> dict[str, Measure | str]:
     """:func:`measure_erratum` for every erratum; where a formula is undefined for this network
     (its shapes do not match), the reason instead."""
     out: dict[str, Measure | str] = {}

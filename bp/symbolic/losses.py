@@ -139,7 +139,8 @@ LOSSES: dict[str, SymLoss] = {
                              r"\frac{\partial L}{\partial \hat y_i} = -\frac{1}{N}\,"
                              r"\frac{y_i}{\hat y_i}"),
     "softmax_cross_entropy": SymLoss("softmax_cross_entropy", _softmax_ce, _softmax_ce_grad,
-                                     True, r"\frac{\partial L}{\partial z_i} = s_i \sum_j y_j - y_i "
+                                     True,
+                                     r"\frac{\partial L}{\partial z_i} = s_i \sum_j y_j - y_i "
                                      r"= s_i - y_i \text{ when } \sum_j y_j = 1"),
 }
 

@@ -170,6 +170,12 @@ class SymbolicNetwork:
             out.append(grad.xreplace(dict(zip(zeta, self.z[l]))))
         return out
 
+    @cached_property
+    def notation(self):
+        """The :class:`~bp.symbolic.notation.BookNotation` view (symbols a, z, delta; cached)."""
+        from .notation import BookNotation
+        return BookNotation(self)
+
     def output_delta(self) -> sp.Matrix:
         r"""BP1, :math:`\delta^{(L)} = \partial L/\partial z^{(L)}` in textbook form."""
         from .backprop import output_delta
@@ -180,7 +186,8 @@ class SymbolicNetwork:
         return self._backprop[0]
 
     def backprop_gradients(self) -> tuple[list, list]:
-        r"""``(dW, db)`` by the recursion: :math:`\delta^{(l)} (a^{(l-1)})^\top` and :math:`\delta^{(l)}`."""
+        r"""``(dW, db)`` by the recursion (BP3, BP4): :math:`\delta^{(l)} (a^{(l-1)})^\top`
+        and :math:`\delta^{(l)}` (book-indexed lists, cached)."""
         return self._backprop[1]
 
     @cached_property
@@ -189,7 +196,9 @@ class SymbolicNetwork:
         return backprop(self)
 
     def prove(self):
-        """Prove brute-force and backprop gradients identical; see :func:`~bp.symbolic.backprop.prove_backprop`."""
+        """Prove brute-force and backprop gradients identical, entry by entry.
+
+        Returns a :class:`~bp.symbolic.backprop.BackpropProof` (truthy when proved)."""
         from .backprop import prove_backprop
         return prove_backprop(self)
 

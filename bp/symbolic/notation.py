@@ -1,4 +1,4 @@
-r"""The book's notation: backpropagation written with the symbols :math:`a^{(l)}_j`, :math:`z^{(l)}_j`.
+r"""The book's notation: backprop written with the symbols :math:`a^{(l)}_j`, :math:`z^{(l)}_j`.
 
 :class:`SymbolicNetwork` works with fully expanded expressions of the weights,
 which is what a proof needs but not what a reader wants to see. :class:`BookNotation`
@@ -14,10 +14,14 @@ so any result written in book notation can be checked against brute force.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from . import activations as acts
+
+if TYPE_CHECKING:
+    from .network import SymbolicNetwork
 
 
 def a_symbol(l: int, j: int) -> sp.Symbol:
@@ -52,7 +56,7 @@ class BookNotation:
         Columns of the symbols :math:`a^{(l)}_j`, :math:`z^{(l)}_j`, :math:`\\delta^{(l)}_j`.
     """
 
-    def __init__(self, net) -> None:
+    def __init__(self, net: SymbolicNetwork) -> None:
         self.net = net
         n = net.sizes
         self.a = [sp.Matrix([a_symbol(l, j) for j in range(1, n[l] + 1)]) for l in range(net.L + 1)]
@@ -72,7 +76,8 @@ class BookNotation:
         return self.z[l].applyfunc(act.textbook)
 
     def jacobian(self, l: int) -> sp.Matrix:
-        r""":math:`\partial a^{(l)}/\partial z^{(l)}`: diagonal, or :math:`\operatorname{diag}(a) - a a^\top`."""
+        r""":math:`\partial a^{(l)}/\partial z^{(l)}`: diagonal, or for softmax
+        :math:`\operatorname{diag}(a) - a a^\top`."""
         if self.net.activations[l] == "softmax":
             return sp.diag(*self.a[l]) - self.a[l] * self.a[l].T
         return sp.diag(*self.derivative(l))
@@ -91,7 +96,7 @@ class BookNotation:
         return self.jacobian(net.L).T * self.loss_gradient()
 
     def delta_step(self, l: int) -> sp.Matrix:
-        r"""BP2 one step: :math:`\delta^{(l)}` in terms of the *symbols* :math:`\delta^{(l+1)}_i`."""
+        r"""BP2, one step: :math:`\delta^{(l)}` in the *symbols* :math:`\delta^{(l+1)}_i`."""
         return self.jacobian(l).T * (self.net.W[l + 1].T * self.delta[l + 1])
 
     @cached_property
@@ -104,7 +109,7 @@ class BookNotation:
         return out
 
     def gradients(self) -> tuple[list, list]:
-        r"""BP3/BP4 in book notation: :math:`\delta^{(l)} (a^{(l-1)})^\top` and :math:`\delta^{(l)}`."""
+        r"""BP3/BP4 (book notation): :math:`\delta^{(l)} (a^{(l-1)})^\top`, :math:`\delta^{(l)}`."""
         d = self.deltas
         return ([None] + [d[l] * self.a[l - 1].T for l in self.net.layers],
                 [None] + [d[l] for l in self.net.layers])
@@ -117,7 +122,7 @@ class BookNotation:
             out.update(zip(self.z[l], self.net.z[l]))
         return out
 
-    def concrete(self, expr):
-        """Replace every :math:`a^{(l)}_j`, :math:`z^{(l)}_j` in ``expr`` by its forward expression."""
-        return sp.sympify(expr).xreplace(self._concrete) if not isinstance(
-            expr, sp.MatrixBase) else expr.xreplace(self._concrete)
+    def concrete(self, expr: Any) -> Any:
+        """Replace :math:`a^{(l)}_j`, :math:`z^{(l)}_j` in ``expr`` by their forward expressions."""
+        expr = expr if isinstance(expr, sp.MatrixBase) else sp.sympify(expr)
+        return expr.xreplace(self._concrete)

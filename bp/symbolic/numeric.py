@@ -14,10 +14,13 @@ so the result is exactly what ``bp.Network.backward`` stores in ``dW`` and ``db`
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import sympy as sp
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import SymbolicNetwork
 
 KINDS = ("backprop", "brute_force")
 
@@ -42,7 +45,8 @@ class GradientFunction:
     (``dW[0]`` is None) comparable with ``bp_net.layers[l-1].dW``.
     """
 
-    def __init__(self, net, grads: tuple[list, list], kind: str = "custom") -> None:
+    def __init__(self, net: SymbolicNetwork, grads: tuple[list, list],
+                 kind: str = "custom") -> None:
         self.net, self.kind = net, kind
         exprs = _flat(*grads, net.layers)
         args = list(net.parameters) + list(net.x) + list(net.y)
@@ -90,7 +94,7 @@ class GradientFunction:
         return dW, db
 
 
-def lambdify_gradients(net, kind: str = "backprop") -> GradientFunction:
+def lambdify_gradients(net: SymbolicNetwork, kind: str = "backprop") -> GradientFunction:
     """The (cached) :class:`GradientFunction` of ``net`` for ``kind`` in :data:`KINDS`."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
