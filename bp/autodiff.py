@@ -21,7 +21,7 @@ is, written once for any graph; PyTorch's autograd does the same on tensors.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -145,35 +145,52 @@ class Value:
                 parent.grad += node.grad * local
 
 
-def network_loss(net, X: np.ndarray, Y: np.ndarray) -> tuple[Value, list[list[list[Value]]],
-                                                              list[list[Value]]]:
+class GraphLoss(NamedTuple):
+    """A network's loss built from :class:`Value` scalars, and the Values inside it.
+
+    ``W[l][j][k]`` and ``b[l][j]`` are the parameters of layer ``l + 1``;
+    ``Z[l][n][j]`` is the weighted input of neuron ``j`` of layer ``l + 1`` for example
+    ``n``. After ``loss.backward()``, ``Z[l][n][j].grad`` is the error term
+    :math:`\\delta` that :meth:`bp.Network.backward` stores in ``layer.delta[n, j]``.
+    """
+
+    loss: Value
+    W: list
+    b: list
+    Z: list
+
+
+def network_loss(net, X: np.ndarray, Y: np.ndarray) -> GraphLoss:
     """Build ``net``'s loss on ``(X, Y)`` out of :class:`Value` scalars.
 
     Supports element-wise activations with a :class:`Value` method of the same name
     (identity, sigmoid, tanh, relu) and the ``mse`` loss, reduced like bp (mean over
-    all elements). Returns the loss and the Value weights ``W[l][j][k]`` and biases
-    ``b[l][j]``, whose ``grad`` after ``loss.backward()`` equals bp's ``dW``/``db``.
+    all elements). After ``loss.backward()`` the ``grad`` of the returned weights,
+    biases and weighted inputs equal bp's ``dW``, ``db`` and ``delta``.
     """
     if net.loss_fn.name != "mse":
         raise ValueError(f"network_loss supports the 'mse' loss, got {net.loss_fn.name!r}")
-    Ws = [[[Value(w, label=f"w{l+1}_{j}{k}") for k, w in enumerate(row)]
-           for j, row in enumerate(layer.W)] for l, layer in enumerate(net.layers)]
-    bs = [[Value(v, label=f"b{l+1}_{j}") for j, v in enumerate(layer.b)]
-          for l, layer in enumerate(net.layers)]
     acts = []
     for layer in net.layers:
         name = layer.activation.name
         if not hasattr(Value, name):
             raise ValueError(f"{layer.name}: activation {name!r} is not supported by Value")
         acts.append(getattr(Value, name))
+    Ws = [[[Value(w, label=f"w{l+1}_{j}{k}") for k, w in enumerate(row)]
+           for j, row in enumerate(layer.W)] for l, layer in enumerate(net.layers)]
+    bs = [[Value(v, label=f"b{l+1}_{j}") for j, v in enumerate(layer.b)]
+          for l, layer in enumerate(net.layers)]
+    Zs: list = [[] for _ in net.layers]
     total = Value(0.0)
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     for x_row, y_row in zip(X, Y):
         a: Sequence[Value | float] = list(x_row)
-        for W, b, f in zip(Ws, bs, acts):
-            a = [f(sum((w * ai for w, ai in zip(row, a)), bj)) for row, bj in zip(W, b)]
+        for l, (W, b, f) in enumerate(zip(Ws, bs, acts)):
+            z = [sum((w * ai for w, ai in zip(row, a)), bj) for row, bj in zip(W, b)]
+            Zs[l].append(z)
+            a = [f(zj) for zj in z]
         total = total + sum((ai - yi) ** 2 for ai, yi in zip(a, y_row))
-    return total / float(Y.size), Ws, bs
+    return GraphLoss(total / float(Y.size), Ws, bs, Zs)
 
 
 def grad_of(f: Callable[..., Value], *xs: Number) -> list[float]:

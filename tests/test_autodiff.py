@@ -91,14 +91,18 @@ def test_network_loss_matches_bp_backward(acts):
                      loss="mse")
     X = rng.normal(size=(5, 3))
     Y = rng.uniform(size=(5, 2))
-    loss, Ws, bs = network_loss(net, X, Y)
-    loss.backward()
-    assert loss.data == pytest.approx(net.loss(X, Y), rel=1e-12)
+    graph = network_loss(net, X, Y)
+    graph.loss.backward()
+    assert graph.loss.data == pytest.approx(net.loss(X, Y), rel=1e-12)
     net.backward(Y)
-    for layer, W, b in zip(net.layers, Ws, bs):
+    for layer, W, b, Z in zip(net.layers, graph.W, graph.b, graph.Z):
         np.testing.assert_allclose([[w.grad for w in row] for row in W], layer.dW,
                                    rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose([v.grad for v in b], layer.db, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose([[z.data for z in row] for row in Z], layer.Z, rtol=1e-12)
+        # the adjoint of each weighted input is the error term delta = dL/dz
+        np.testing.assert_allclose([[z.grad for z in row] for row in Z], layer.delta,
+                                   rtol=1e-10, atol=1e-14)
 
 
 def test_network_loss_rejects_unsupported():

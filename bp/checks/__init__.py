@@ -17,6 +17,7 @@ from .optimizers import check_adam_step, check_momentum_step, check_nesterov_ste
 from .initialization import (check_he_limit, check_he_std, check_xavier_limit,
                              check_xavier_std)
 from .neurons import check_dense_forward, check_network_forward
+from .autodiff import check_reverse_sweep, check_topological_order
 
 __all__ = ["CheckResult", "compare"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -29,3 +30,4 @@ __all__ += ["check_activation", "check_derivative", "check_sigmoid_derivative",
 __all__ += ["check_momentum_step", "check_nesterov_step", "check_adam_step"]
 __all__ += ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_limit"]
 __all__ += ["check_dense_forward", "check_network_forward"]
+__all__ += ["check_reverse_sweep", "check_topological_order"]

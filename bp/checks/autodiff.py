@@ -1,0 +1,119 @@
+r"""Self-checks for the chapter *Automatic differentiation*.
+
+The reader writes the two halves of reverse mode for :class:`bp.autodiff.Value`
+graphs:
+
+* a topological order: every node after all of the nodes it was computed from;
+* the reverse sweep: with :math:`\bar v = \partial L/\partial v`, set
+  :math:`\bar L = 1` and, visiting nodes from the output back,
+  :math:`\bar u \mathrel{+}= \bar v \,\partial v/\partial u` for every parent
+  :math:`u` of :math:`v` (``node.parents`` holds ``(u, ∂v/∂u)`` pairs).
+
+The graphs tried include a value used several times (its gradient must *accumulate*)
+and a chain deeper than Python's recursion limit.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..autodiff import Value
+from ._core import CheckResult, _finish, compare
+
+
+def _shared(x: float, y: float) -> tuple[Value, list[Value]]:
+    a, b = Value(x, label="x"), Value(y, label="y")
+    return a * a * b + a + (a * b).tanh(), [a, b]
+
+
+def _diamond(x: float, y: float) -> tuple[Value, list[Value]]:
+    a, b = Value(x, label="x"), Value(y, label="y")
+    h = a * b
+    return (h.sigmoid() + h * h - 3 / (1 + b * b)).exp() * 0.1, [a, b]
+
+
+def _neuron(x: float, y: float) -> tuple[Value, list[Value]]:
+    w, b = Value(x, label="w"), Value(y, label="b")
+    out = (w * 0.5 + b).tanh()
+    return (out - 0.25) ** 2, [w, b]
+
+
+def _deep(x: float, y: float) -> tuple[Value, list[Value]]:
+    a, b = Value(x, label="x"), Value(y, label="y")
+    v = a
+    for _ in range(2500):            # deeper than a recursive sort can go
+        v = v * 0.999 + b * 0.001
+    return v, [a, b]
+
+
+GRAPHS: dict[str, Callable[[float, float], tuple[Value, list[Value]]]] = {
+    "x*x*y + x + tanh(x*y)": _shared,
+    "diamond through h = x*y": _diamond,
+    "one tanh neuron, squared error": _neuron,
+    "chain of 2500 steps": _deep,
+}
+POINTS = [(0.7, -1.3), (-0.4, 0.9), (1.5, 0.2)]
+
+
+def _cases() -> list[tuple[str, float, float]]:
+    return [(name, x, y) for name in GRAPHS for x, y in POINTS[:2]] + \
+           [("x*x*y + x + tanh(x*y)", *POINTS[2])]
+
+
+def check_reverse_sweep(fn: Callable[[Value], None], verbose: bool = True) -> CheckResult:
+    """Check a reader's reverse sweep ``fn(root)``.
+
+    ``fn`` receives the output :class:`~bp.autodiff.Value` of a graph whose ``grad``
+    fields are all 0, and must set every node's ``grad`` to the derivative of the
+    output with respect to it (it may use ``root.topological_order()``). The inputs'
+    gradients are compared with :meth:`Value.backward`.
+    """
+    def run(name: str, x: float, y: float, sweep) -> list[float]:
+        root, inputs = GRAPHS[name](x, y)
+        for node in root.topological_order():
+            node.grad = 0.0
+        sweep(root)
+        return [v.grad for v in inputs]
+
+    return compare("reverse sweep", lambda n, x, y: run(n, x, y, fn),
+                   lambda n, x, y: run(n, x, y, Value.backward), _cases(),
+                   arg_names=["graph", "first input", "second input"], rtol=1e-9,
+                   atol=1e-12, verbose=verbose)
+
+
+def check_topological_order(fn: Callable[[Value], list], verbose: bool = True) -> CheckResult:
+    """Check a reader's ``fn(root) -> list of Values``.
+
+    The list must hold every node the root depends on (the root included), each
+    exactly once, and each after all of its parents.
+    """
+    for n, (name, x, y) in enumerate(_cases(), start=1):
+        root, _ = GRAPHS[name](x, y)
+        expected = {id(v) for v in root.topological_order()}
+        try:
+            order = list(fn(root))
+        except Exception as err:  # a reader's bug is reported, not raised
+            return _finish(CheckResult("topological order", False, n,
+                                       f"case {n} ({name}) raised {type(err).__name__}: {err}"),
+                           verbose)
+        problem = _order_problem(order, expected)
+        if problem:
+            return _finish(CheckResult("topological order", False, n,
+                                       f"case {n} ({name}): {problem}"), verbose)
+    return _finish(CheckResult("topological order", True, n,
+                               f"all {n} graphs ordered correctly"), verbose)
+
+
+def _order_problem(order: list, expected: set) -> str:
+    ids = [id(v) for v in order]
+    if len(ids) != len(set(ids)):
+        return "a node appears more than once"
+    if set(ids) != expected:
+        missing, extra = len(expected - set(ids)), len(set(ids) - expected)
+        return f"{missing} node(s) missing and {extra} unexpected node(s)"
+    position = {i: k for k, i in enumerate(ids)}
+    for node in order:
+        for parent, _ in node.parents:
+            if position[id(parent)] > position[id(node)]:
+                return (f"node {node!r} comes before its parent {parent!r} "
+                        f"(positions {position[id(node)]} and {position[id(parent)]})")
+    return ""
