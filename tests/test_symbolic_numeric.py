@@ -95,3 +95,29 @@ def test_bad_data_fails():
         f(net, np.zeros((3, 3)), np.zeros((3, 1)))
     with pytest.raises(ValueError, match="kind must be one of"):
         bps.lambdify_gradients(bps.symbolic_network((2, 2, 1), "sigmoid", "mse"), "autograd")
+
+
+def test_evaluate_any_expression_at_bp_numbers():
+    """A single example: bp's delta (batch of one) is the symbolic delta at the same numbers."""
+    net, rng = build((2, 3, 2), ("tanh", "softmax"), "cross_entropy", 5)
+    snet = bps.SymbolicNetwork.from_bp(net)
+    x, y = rng.normal(size=2), np.array([0.0, 1.0])
+    net.forward(x[None])
+    net.backward(y[None])
+    for l, layer in enumerate(net.layers, start=1):
+        np.testing.assert_allclose(snet.evaluate(snet.deltas()[l], net, x, y).ravel(),
+                                   layer.delta[0], rtol=1e-12)
+        np.testing.assert_allclose(snet.evaluate(snet.notation.deltas[l], net, x, y).ravel(),
+                                   layer.delta[0], rtol=1e-12)
+    assert np.isclose(snet.evaluate(snet.loss, net, x, y), net.loss_value(y[None]), rtol=1e-13)
+    np.testing.assert_allclose(snet.evaluate(snet.z[1], net, x).ravel(), net.layers[0].Z[0],
+                               rtol=1e-13)
+
+
+def test_evaluate_names_missing_values():
+    net, _ = build((2, 2, 1), ("sigmoid", "sigmoid"), "mse", 1)
+    snet = bps.SymbolicNetwork.from_bp(net)
+    with pytest.raises(ValueError, match="no value for y_1: pass x and/or y"):
+        snet.evaluate(snet.loss, net, [0.1, 0.2])
+    with pytest.raises(ValueError, match="x must have 2 entries, got 3"):
+        bps.substitutions(snet, net, [0.1, 0.2, 0.3])

@@ -48,7 +48,7 @@ Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.loss
 :mod:`~bp.symbolic.backprop`): ``SymbolicNetwork``, ``symbolic_network`` (cached),
 ``weight_symbol``, ``bias_symbol``, ``BackpropProof``, ``prove_backprop``. NumPy
 (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
-``compare_with_bp``, ``max_relative_error``. The seed article's wrong formulas
+``compare_with_bp``, ``max_relative_error``, ``evaluate``, ``substitutions``. The seed article's wrong formulas
 (:mod:`~bp.symbolic.errata`): ``ERRATA``, ``Erratum``, ``get_erratum``,
 ``measure_erratum``, ``Measure``, ``errata_table``, ``prove_wrong``. Book notation
 and display (:mod:`~bp.symbolic.notation`, :mod:`~bp.symbolic.display`):
@@ -68,7 +68,8 @@ from .errata import (ERRATA, Erratum, Measure, errata_table, get_erratum, measur
 from .losses import FUSED, LOSSES, SymLoss, prove_fused
 from .notation import BookNotation, a_symbol, delta_symbol, z_symbol
 from .network import SymbolicNetwork, bias_symbol, symbolic_network, weight_symbol
-from .numeric import GradientFunction, compare_with_bp, lambdify_gradients, max_relative_error
+from .numeric import (GradientFunction, compare_with_bp, evaluate, lambdify_gradients,
+                      max_relative_error, substitutions)
 from .proof import Proof, is_zero, prove_different, prove_equal, witness
 
 __all__ = [
@@ -77,7 +78,7 @@ __all__ = [
     "prove_fused", "Proof", "prove_equal", "prove_different", "witness", "is_zero",
     "SymbolicNetwork", "symbolic_network", "weight_symbol", "bias_symbol", "BackpropProof",
     "prove_backprop", "GradientFunction", "lambdify_gradients", "compare_with_bp",
-    "max_relative_error", "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum",
+    "max_relative_error", "evaluate", "substitutions", "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum",
     "errata_table", "prove_wrong", "BookNotation", "a_symbol", "z_symbol", "delta_symbol",
     "Derivation", "latex", "show", "derive_output_delta", "derive_delta",
     "derive_weight_gradient", "bp2_matrix_form", "forward_equations", "compare_erratum",

@@ -207,6 +207,11 @@ class SymbolicNetwork:
         from .numeric import lambdify_gradients
         return lambdify_gradients(self, kind)
 
+    def evaluate(self, expr, params, x=None, y=None):
+        """``expr`` at numbers; see :func:`bp.symbolic.numeric.evaluate`."""
+        from .numeric import evaluate
+        return evaluate(self, expr, params, x, y)
+
     @classmethod
     def from_bp(cls, net) -> "SymbolicNetwork":
         """The symbolic twin of a :class:`bp.Network` (same sizes, activations, loss)."""

@@ -32,6 +32,25 @@ def _flat(dW: list, db: list, layers) -> list:
     return out
 
 
+def as_params(net: SymbolicNetwork, params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``[(W, b), ...]`` for layers 1..L as float64 arrays, from a :class:`bp.Network`
+    or a sequence of pairs, with every shape checked against ``net``."""
+    if hasattr(params, "layers"):
+        params = [(layer.W, layer.b) for layer in params.layers]
+    params = list(params)
+    if len(params) != net.L:
+        raise ValueError(f"expected (W, b) for {net.L} layers, got {len(params)}")
+    out = []
+    for l, (W, b) in enumerate(params, start=1):
+        W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        shape = (net.sizes[l], net.sizes[l - 1])
+        if W.shape != shape or b.shape != (shape[0],):
+            raise ValueError(f"layer {l}: W must have shape {shape} and b shape "
+                             f"({shape[0]},), got {W.shape} and {b.shape}")
+        out.append((W, b))
+    return out
+
+
 class GradientFunction:
     """Symbolic per-example gradients as a NumPy function, batch-averaged like ``bp``.
 
@@ -52,22 +71,6 @@ class GradientFunction:
         args = list(net.parameters) + list(net.x) + list(net.y)
         self._f = sp.lambdify(args, exprs, modules="numpy", cse=True)
 
-    def _params(self, params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-        if hasattr(params, "layers"):
-            params = [(layer.W, layer.b) for layer in params.layers]
-        params = list(params)
-        if len(params) != self.net.L:
-            raise ValueError(f"expected (W, b) for {self.net.L} layers, got {len(params)}")
-        out = []
-        for l, (W, b) in enumerate(params, start=1):
-            W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
-            shape = (self.net.sizes[l], self.net.sizes[l - 1])
-            if W.shape != shape or b.shape != (shape[0],):
-                raise ValueError(f"layer {l}: W must have shape {shape} and b shape "
-                                 f"({shape[0]},), got {W.shape} and {b.shape}")
-            out.append((W, b))
-        return out
-
     def per_example(self, params: Any, X: Any, Y: Any) -> list[np.ndarray]:
         """Every gradient entry for every example: a list of arrays of shape ``(N,)``,
         in the order of :attr:`SymbolicNetwork.parameters`."""
@@ -80,7 +83,7 @@ class GradientFunction:
         if X.shape[1] != n0 or Y.shape != (len(X), nL):
             raise ValueError(f"X must have shape (N, {n0}) and Y shape (N, {nL}), "
                              f"got {X.shape} and {Y.shape}")
-        values = [v for W, b in self._params(params) for v in (*W.ravel(), *b)]
+        values = [v for W, b in as_params(self.net, params) for v in (*W.ravel(), *b)]
         out = self._f(*values, *X.T, *Y.T)
         return [np.broadcast_to(np.asarray(v, dtype=np.float64), (len(X),)) for v in out]
 
@@ -103,6 +106,41 @@ def lambdify_gradients(net: SymbolicNetwork, kind: str = "backprop") -> Gradient
         grads = net.backprop_gradients() if kind == "backprop" else net.brute_force_gradients()
         cache[kind] = GradientFunction(net, grads, kind)
     return cache[kind]
+
+
+def substitutions(net: SymbolicNetwork, params: Any, x: Any = None,
+                  y: Any = None) -> dict:
+    """``{symbol: Float}`` for every weight and bias (from a :class:`bp.Network` or
+    ``(W, b)`` pairs), and for ``x`` and ``y`` of one example when given."""
+    out = {}
+    for l, (W, b) in enumerate(as_params(net, params), start=1):
+        out.update(zip(net.W[l], map(sp.Float, W.ravel())))
+        out.update(zip(net.b[l], map(sp.Float, b)))
+    for symbols, values, name in ((net.x, x, "x"), (net.y, y, "y")):
+        if values is None:
+            continue
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if values.size != len(symbols):
+            raise ValueError(f"{name} must have {len(symbols)} entries, got {values.size}")
+        out.update(zip(symbols, map(sp.Float, values)))
+    return out
+
+
+def evaluate(net: SymbolicNetwork, expr: Any, params: Any, x: Any = None, y: Any = None):
+    """The value of ``expr`` (a SymPy expression or matrix, in the network's symbols or
+    in book notation :math:`a^{(l)}_j, z^{(l)}_j`) at the given weights and example.
+
+    Returns a float, or an ndarray of the matrix's shape. Raises ``ValueError`` if
+    a symbol is left without a value.
+    """
+    expr = net.notation.concrete(expr).xreplace(substitutions(net, params, x, y))
+    free = expr.free_symbols
+    if free:
+        names = ", ".join(sorted(map(str, free)))
+        raise ValueError(f"no value for {names}: pass x and/or y")
+    if isinstance(expr, sp.MatrixBase):
+        return np.array(expr.evalf(), dtype=np.float64)
+    return float(expr)
 
 
 def max_relative_error(a: Sequence, b: Sequence) -> float:

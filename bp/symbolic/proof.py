@@ -111,7 +111,7 @@ def _zero(d: sp.Expr) -> str | None:
         return "structural"
     if sp.cancel(sp.together(_atoms_to_symbols(_split_piecewise(d)))) == 0:
         return "rational"
-    if witness(d) is not None:          # provably nonzero somewhere: stop trying
+    if witness(d, confirm=False) is not None:     # nonzero somewhere: stop trying
         return None
     if sp.expand(d) == 0:
         return "expand"
@@ -120,14 +120,15 @@ def _zero(d: sp.Expr) -> str | None:
     return None
 
 
-def witness(expr: Any, seed: int = 0, digits: int = 30) -> dict | None:
+def witness(expr: Any, seed: int = 0, digits: int = 30, confirm: bool = True) -> dict | None:
     r"""A point where ``expr`` is provably nonzero, or None if none was found.
 
     Every free symbol gets a pseudo-random rational in :math:`[-1, 1]` (deterministic
-    for a given ``seed``) and ``expr`` is evaluated there in ``digits``-digit arithmetic;
-    a value far above the rounding error (``> 1e-15``) proves ``expr`` is not
-    identically 0.
-    For a matrix the first nonzero entry is used.
+    for a given ``seed``). The entries (every entry of a matrix) are screened in
+    ``digits``-digit floating point; with ``confirm`` the first nonzero one is then
+    re-evaluated from the *exact* rational point by SymPy's ``evalf``, which controls
+    its own error, and the point is returned only if that value is real and clearly
+    nonzero (:math:`> 10^{-15}`): a proof that ``expr`` is not identically 0.
     """
     entries = list(expr) if isinstance(expr, sp.MatrixBase) else [sp.sympify(expr)]
     rng = random.Random(seed)
@@ -136,7 +137,12 @@ def witness(expr: Any, seed: int = 0, digits: int = 30) -> dict | None:
     floats = {s: sp.Float(v, digits) for s, v in point.items()}   # 10x faster than exact
     for e in entries:
         value = sp.N(e.xreplace(floats), digits)
-        if value.is_number and value.is_finite is not False and abs(value) > 1e-15:
+        if not (value.is_number and value.is_finite is not False and abs(value) > 1e-15):
+            continue
+        if not confirm:
+            return point
+        exact = sp.N(e.xreplace(point), digits)
+        if exact.is_extended_real and abs(exact) > 1e-15:
             return point
     return None
 
