@@ -212,3 +212,8 @@ def test_custom_activation_checked():
     assert bp.get_activation(mine) is mine and not A.is_builtin(mine)
     # A custom activation that borrows a built-in name is still not the built-in.
     assert not A.is_builtin(bp.Activation("sigmoid", A.sigmoid, A.sigmoid_prime))
+
+
+def test_activation_name_must_be_a_string():
+    with pytest.raises(TypeError, match="an activation's name must be a str, got int"):
+        bp.Activation(3, np.sin, np.cos)

@@ -172,3 +172,17 @@ def test_get_optimizer_and_repr():
                                                "weight_decay=0.0)")
     assert repr(bp.Adam()) == ("Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, "
                                "weight_decay=0.0)")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_big_parameter_arrays_update_exactly(dtype, rng):
+    """A 300x300 W (90 000 entries, updated in slices for speed) gets exactly p - lr g."""
+    net = make_net((300, 300, 2), ("tanh", "identity"), "mse", dtype=dtype)
+    X = rng.normal(size=(4, 300)).astype(dtype)
+    Y = rng.normal(size=(4, 2)).astype(dtype)
+    before, g = _params(net), _grads(net, X, Y)
+    lr = dtype(0.3)
+    bp.SGD(0.3).step(net)
+    for p0, gi, (_, _, p) in zip(before, g, net.parameters()):
+        np.testing.assert_array_equal(p, p0 - lr * gi)
+        assert p.dtype == dtype

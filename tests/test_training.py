@@ -180,3 +180,20 @@ def test_divergence_in_the_very_last_step_is_reported(rng):
     with pytest.raises(bp.TrainingDiverged, match=r"the weights became NaN or infinite at "
                                                   r"epoch 1 \(by batch 1\)"):
         net.fit(X, Y, epochs=1, batch_size=8, optimizer=bp.SGD(1e306), progress=False)
+
+
+def test_progress_bar_on_in_a_notebook(rng, capsys, monkeypatch):
+    import types
+    from bp import training
+
+    class ZMQInteractiveShell:                        # what Jupyter's kernel reports
+        pass
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: ZMQInteractiveShell()
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert training._in_notebook()
+    X, y = _data(rng)
+    _clf().fit(X, y, epochs=1, progress=None)
+    assert "1/1" in capsys.readouterr().err
+    fake.get_ipython = lambda: None                   # plain python with IPython imported
+    assert not training._in_notebook()
