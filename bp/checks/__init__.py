@@ -18,6 +18,7 @@ from .initialization import (check_he_limit, check_he_std, check_xavier_limit,
                              check_xavier_std)
 from .neurons import check_dense_forward, check_network_forward
 from .autodiff import check_reverse_sweep, check_topological_order
+from .parallel import check_data_parallel, check_weight_decay_step
 
 __all__ = ["CheckResult", "compare"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -31,3 +32,4 @@ __all__ += ["check_momentum_step", "check_nesterov_step", "check_adam_step"]
 __all__ += ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_limit"]
 __all__ += ["check_dense_forward", "check_network_forward"]
 __all__ += ["check_reverse_sweep", "check_topological_order"]
+__all__ += ["check_data_parallel", "check_weight_decay_step"]

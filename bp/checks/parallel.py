@@ -1,0 +1,92 @@
+r"""Self-checks for the chapter *Beyond plain backpropagation*: data parallelism and
+weight decay.
+
+**Data parallelism.** Each worker runs forward and backward on its shard of the batch
+and the gradients are combined. With a loss that averages over examples, the
+full-batch gradient is the average of the shard gradients *weighted by shard size*:
+
+.. math::
+
+   \frac{\partial L}{\partial W} = \sum_k \frac{N_k}{N}\,
+   \frac{\partial L_k}{\partial W}, \qquad N = \sum_k N_k .
+
+**Weight decay.** Gradient descent on :math:`L + \tfrac{\lambda}{2}\lVert W\rVert^2`
+takes the step :math:`W \leftarrow W - \alpha(\partial L/\partial W + \lambda W)
+= (1 - \alpha\lambda)W - \alpha\,\partial L/\partial W`, which is
+``bp.SGD(lr=alpha, weight_decay=lam)``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import numpy as np
+
+from ..layers import Dense
+from ..network import Network
+from ..optimizers import SGD
+from ._core import CheckResult, compare
+
+
+def _net(seed: int, sizes: tuple[int, ...], acts: tuple[str, ...], loss: str) -> Network:
+    return Network([Dense(a, b, f, rng=seed + i)
+                    for i, (a, b, f) in enumerate(zip(sizes, sizes[1:], acts))], loss=loss)
+
+
+def _parallel_cases() -> list[tuple]:
+    rng = np.random.default_rng(5)
+    cases = []
+    for seed, sizes, acts, loss, shard_sizes in [
+            (0, (3, 4, 2), ("tanh", "sigmoid"), "mse", (4, 4)),
+            (1, (2, 5, 3), ("relu", "softmax"), "cross_entropy", (3, 5, 2)),
+            (2, (4, 3, 1), ("sigmoid", "sigmoid"), "bce", (1, 6)),
+            (3, (3, 3, 3), ("tanh", "identity"), "softmax_cross_entropy", (5, 2, 2, 1))]:
+        net = _net(seed, sizes, acts, loss)
+        shards_X = [rng.normal(size=(n, sizes[0])) for n in shard_sizes]
+        if net.loss_fn.categorical:
+            shards_Y = [rng.integers(0, sizes[-1], size=n) for n in shard_sizes]
+        elif loss == "bce":
+            shards_Y = [rng.integers(0, 2, size=(n, sizes[-1])).astype(float)
+                        for n in shard_sizes]
+        else:
+            shards_Y = [rng.uniform(size=(n, sizes[-1])) for n in shard_sizes]
+        cases.append((net, shards_X, shards_Y))
+    return cases
+
+
+def _full_batch(net: Network, shards_X: list, shards_Y: list) -> list[tuple]:
+    net = copy.deepcopy(net)
+    net.forward(np.vstack(shards_X))
+    net.backward(np.concatenate(shards_Y))
+    return [(layer.dW, layer.db) for layer in net.layers]
+
+
+def check_data_parallel(fn: Callable, verbose: bool = True) -> CheckResult:
+    """Check ``fn(net, shards_X, shards_Y) -> [(dW, db) for each layer]``.
+
+    ``fn`` must combine per-shard gradients (one forward and backward per shard, as
+    separate workers would) into the gradient of the loss on all shards together.
+    The shards have *unequal* sizes in most cases, and the losses include ``mse``,
+    ``bce`` and both cross-entropies. ``net`` is a copy: ``fn`` may run it freely.
+    """
+    return compare("data-parallel gradient", lambda n, X, Y: fn(copy.deepcopy(n), X, Y),
+                   _full_batch, _parallel_cases(),
+                   arg_names=["net", "shards_X", "shards_Y"], rtol=1e-10, atol=1e-13,
+                   verbose=verbose)
+
+
+def _ref_weight_decay(W: np.ndarray, dW: np.ndarray, lr: float, lam: float) -> np.ndarray:
+    W = np.array(W, dtype=np.float64, copy=True)
+    SGD(lr=lr, weight_decay=lam).update((0, "W"), W, np.asarray(dW, dtype=np.float64))
+    return W
+
+
+def check_weight_decay_step(fn: Callable, verbose: bool = True) -> CheckResult:
+    r"""Check ``fn(W, dW, lr, lam) -> W_new``: one SGD step on
+    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`."""
+    rng = np.random.default_rng(11)
+    cases = [(rng.normal(size=s), rng.normal(size=s), lr, lam)
+             for s, lr, lam in [((3, 2), 0.1, 0.01), ((4,), 0.5, 0.1), ((2, 5), 0.01, 1.0),
+                                ((3, 3), 0.2, 0.0)]]
+    return compare("weight-decay step", fn, _ref_weight_decay, cases,
+                   arg_names=["W", "dW", "lr", "lam"], rtol=1e-12, atol=1e-14, verbose=verbose)
