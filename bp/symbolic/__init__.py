@@ -39,23 +39,25 @@ True
 
 Public names
 ------------
-Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.losses`):
-``ACTIVATIONS``, ``SymActivation``, ``sigmoid``, ``softmax``, ``softmax_jacobian``,
-``softmax_jacobian_textbook``, ``prove_softmax_jacobian``, ``LOSSES``, ``SymLoss``,
-``FUSED``, ``prove_fused``, ``NAMES``. Proofs (:mod:`~bp.symbolic.proof`): ``Proof``,
-``prove_equal``, ``prove_different``, ``witness``, ``is_zero``. Networks
-(:mod:`~bp.symbolic.network`,
-:mod:`~bp.symbolic.backprop`): ``SymbolicNetwork``, ``symbolic_network`` (cached),
-``weight_symbol``, ``bias_symbol``, ``BackpropProof``, ``prove_backprop``. NumPy
-(:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
-``compare_with_bp``, ``max_relative_error``, ``evaluate``, ``substitutions``. The seed article's wrong formulas
-(:mod:`~bp.symbolic.errata`): ``ERRATA``, ``Erratum``, ``get_erratum``,
-``measure_erratum``, ``Measure``, ``errata_table``, ``prove_wrong``. Book notation
-and display (:mod:`~bp.symbolic.notation`, :mod:`~bp.symbolic.display`):
-``BookNotation``, ``a_symbol``, ``z_symbol``, ``delta_symbol``, ``Derivation``,
-``latex``, ``show``, ``derive_output_delta``, ``derive_delta``,
-``derive_weight_gradient``, ``bp2_matrix_form``, ``forward_equations``,
-``compare_erratum``, ``FUNCTION_LATEX``.
+* Activations and losses (:mod:`~bp.symbolic.activations`, :mod:`~bp.symbolic.losses`):
+  ``ACTIVATIONS``, ``NAMES``, ``SymActivation``, ``sigmoid``, ``softmax``,
+  ``softmax_jacobian``, ``softmax_jacobian_textbook``, ``prove_softmax_jacobian``,
+  ``LOSSES``, ``SymLoss``, ``FUSED``, ``prove_fused``.
+* Proofs (:mod:`~bp.symbolic.proof`): ``Proof``, ``prove_equal``, ``prove_different``,
+  ``witness``, ``is_zero``.
+* Networks (:mod:`~bp.symbolic.network`, :mod:`~bp.symbolic.backprop`):
+  ``SymbolicNetwork``, ``symbolic_network`` (cached), ``weight_symbol``,
+  ``bias_symbol``, ``BackpropProof``, ``prove_backprop``.
+* NumPy (:mod:`~bp.symbolic.numeric`): ``GradientFunction``, ``lambdify_gradients``,
+  ``compare_with_bp``, ``max_relative_error``, ``evaluate``, ``substitutions``.
+* The seed article's wrong formulas (:mod:`~bp.symbolic.errata`): ``ERRATA``,
+  ``Erratum``, ``get_erratum``, ``measure_erratum``, ``Measure``, ``errata_table``,
+  ``prove_wrong``.
+* Book notation and display (:mod:`~bp.symbolic.notation`, :mod:`~bp.symbolic.display`):
+  ``BookNotation``, ``a_symbol``, ``z_symbol``, ``delta_symbol``, ``Derivation``,
+  ``latex``, ``show``, ``derive_output_delta``, ``derive_delta``,
+  ``derive_weight_gradient``, ``bp2_matrix_form``, ``forward_equations``,
+  ``compare_erratum``, ``FUNCTION_LATEX``.
 """
 from .activations import (ACTIVATIONS, NAMES, SymActivation, prove_softmax_jacobian, sigmoid,
                           softmax, softmax_jacobian, softmax_jacobian_textbook)
@@ -73,14 +75,23 @@ from .numeric import (GradientFunction, compare_with_bp, evaluate, lambdify_grad
 from .proof import Proof, is_zero, prove_different, prove_equal, witness
 
 __all__ = [
+    # activations and losses
     "ACTIVATIONS", "NAMES", "SymActivation", "sigmoid", "softmax", "softmax_jacobian",
     "softmax_jacobian_textbook", "prove_softmax_jacobian", "LOSSES", "SymLoss", "FUSED",
-    "prove_fused", "Proof", "prove_equal", "prove_different", "witness", "is_zero",
+    "prove_fused",
+    # proofs
+    "Proof", "prove_equal", "prove_different", "witness", "is_zero",
+    # networks
     "SymbolicNetwork", "symbolic_network", "weight_symbol", "bias_symbol", "BackpropProof",
-    "prove_backprop", "GradientFunction", "lambdify_gradients", "compare_with_bp",
-    "max_relative_error", "evaluate", "substitutions", "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum",
-    "errata_table", "prove_wrong", "BookNotation", "a_symbol", "z_symbol", "delta_symbol",
-    "Derivation", "latex", "show", "derive_output_delta", "derive_delta",
-    "derive_weight_gradient", "bp2_matrix_form", "forward_equations", "compare_erratum",
-    "FUNCTION_LATEX",
+    "prove_backprop",
+    # numpy
+    "GradientFunction", "lambdify_gradients", "compare_with_bp", "max_relative_error",
+    "evaluate", "substitutions",
+    # errata
+    "ERRATA", "Erratum", "Measure", "get_erratum", "measure_erratum", "errata_table",
+    "prove_wrong",
+    # notation and display
+    "BookNotation", "a_symbol", "z_symbol", "delta_symbol", "Derivation", "latex", "show",
+    "derive_output_delta", "derive_delta", "derive_weight_gradient", "bp2_matrix_form",
+    "forward_equations", "compare_erratum", "FUNCTION_LATEX",
 ]

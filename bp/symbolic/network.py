@@ -23,13 +23,19 @@ runs the recursion (see :mod:`bp.symbolic.backprop`); :meth:`prove` shows they a
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import sympy as sp
 
 from .._validation import check_positive_int
 from . import activations as acts
 from .losses import FUSED, get_loss
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..network import Network
+    from .backprop import BackpropProof
+    from .notation import BookNotation
+    from .numeric import GradientFunction
 
 
 def _index(j: int, k: int | None = None) -> str:
@@ -171,7 +177,7 @@ class SymbolicNetwork:
         return out
 
     @cached_property
-    def notation(self):
+    def notation(self) -> BookNotation:
         """The :class:`~bp.symbolic.notation.BookNotation` view (symbols a, z, delta; cached)."""
         from .notation import BookNotation
         return BookNotation(self)
@@ -195,25 +201,25 @@ class SymbolicNetwork:
         from .backprop import backprop
         return backprop(self)
 
-    def prove(self):
+    def prove(self) -> BackpropProof:
         """Prove brute-force and backprop gradients identical, entry by entry.
 
         Returns a :class:`~bp.symbolic.backprop.BackpropProof` (truthy when proved)."""
         from .backprop import prove_backprop
         return prove_backprop(self)
 
-    def gradient_function(self, kind: str = "backprop"):
+    def gradient_function(self, kind: str = "backprop") -> GradientFunction:
         """The gradients lambdified to NumPy (cached); see :mod:`bp.symbolic.numeric`."""
         from .numeric import lambdify_gradients
         return lambdify_gradients(self, kind)
 
-    def evaluate(self, expr, params, x=None, y=None):
+    def evaluate(self, expr: Any, params: Any, x: Any = None, y: Any = None) -> Any:
         """``expr`` at numbers; see :func:`bp.symbolic.numeric.evaluate`."""
         from .numeric import evaluate
         return evaluate(self, expr, params, x, y)
 
     @classmethod
-    def from_bp(cls, net) -> "SymbolicNetwork":
+    def from_bp(cls, net: Network) -> SymbolicNetwork:
         """The symbolic twin of a :class:`bp.Network` (same sizes, activations, loss)."""
         return symbolic_network([net.n_in] + [l.n_out for l in net.layers],
                                 [l.activation.name for l in net.layers], net.loss_fn.name)
