@@ -23,6 +23,20 @@ import numpy as np
 
 from ._validation import lookup
 
+#: Elements per slice of an in-place update (256 KiB of float32): the temporary
+#: ``lr * g`` of one slice stays in cache instead of being as big as ``W``.
+_CHUNK = 1 << 16
+
+
+def _sub_scaled(p: np.ndarray, scale: np.generic, g: np.ndarray) -> None:
+    """``p -= scale * g`` in place, a slice at a time for big contiguous arrays."""
+    if p.size <= _CHUNK or not (p.flags.c_contiguous and g.flags.c_contiguous):
+        p -= scale * g
+        return
+    flat_p, flat_g = p.reshape(-1), g.reshape(-1)      # views, not copies
+    for i in range(0, flat_p.size, _CHUNK):
+        flat_p[i:i + _CHUNK] -= scale * flat_g[i:i + _CHUNK]
+
 
 def _check_rate(value: Any, name: str, upper: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
@@ -116,7 +130,7 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             g = g + mu * v if self.nesterov else v
-        p -= t(self.lr) * g
+        _sub_scaled(p, t(self.lr), g)                  # p -= lr * g
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "
