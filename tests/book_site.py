@@ -1,9 +1,12 @@
 """Helpers shared by the browser and PDF tests of the built book.
 
 They find the build, list the pages of the table of contents, serve a directory on
-127.0.0.1 and start Debian's Chromium under Playwright. When ``BP_BOOK_TESTS=1`` (as
-``make test`` and CI set it) a missing build or browser is a failure; otherwise the
-book tests are skipped, so ``pytest tests`` works before the book was built.
+127.0.0.1 and start Debian's Chromium under Playwright.
+
+The book tests run only when ``BP_BOOK_TESTS=1``, as ``make test`` and ``make
+book-tests`` set it after building the book; then a missing build or browser is a
+failure, never a skip. Otherwise (``pytest tests`` on its own) they are skipped, so the
+unit tests never wait for, or test, a stale build.
 """
 from __future__ import annotations
 
@@ -26,16 +29,17 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-REQUIRED = os.environ.get("BP_BOOK_TESTS") == "1"
+ENABLED = os.environ.get("BP_BOOK_TESTS") == "1"
+#: Marks for a book test module: ``book``, and skipped unless BP_BOOK_TESTS=1.
+MARKS = [pytest.mark.book,
+         pytest.mark.skipif(not ENABLED, reason="book tests run after the build: "
+                            "`make test`, `make book-tests` or BP_BOOK_TESTS=1")]
 
 
 def require(condition: bool, why: str) -> None:
-    """Fail (under ``make test``) or skip (otherwise) when ``condition`` is false."""
-    if condition:
-        return
-    if REQUIRED:
+    """Fail when ``condition`` is false (the book tests never skip once enabled)."""
+    if not condition:
         pytest.fail(why)
-    pytest.skip(why)
 
 
 TOC = Path(os.environ.get("BP_BOOK_TOC", ROOT / "_toc.yml"))   # the toc the build used

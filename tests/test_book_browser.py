@@ -14,7 +14,7 @@ opened from a server on 127.0.0.1, and the test asserts that
 
 The search page must find "backpropagation". A full-page screenshot of every page is
 written to ``_build/screenshots/`` for a person to look at. Run by ``make test`` after
-the build (``make book-tests``); skipped when run alone before a build.
+the build (``make book-tests``); skipped unless BP_BOOK_TESTS=1.
 """
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
-from book_site import HTML, SCREENSHOTS, Server, launch_chromium, require, toc_docs
+from book_site import (HTML, MARKS, SCREENSHOTS, Server, launch_chromium, require,
+                       toc_docs)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = pytest.mark.book
+pytestmark = MARKS
 
 LOCAL_HOSTS = {"127.0.0.1"}
 RAW_MATH = re.compile(r"\\\(|\\\[|\$\$|\\begin\{|\\frac\{|\\partial\b")
@@ -214,6 +215,8 @@ def test_page(site, browser, page_name):
         if (HTML / page_name).read_text(encoding="utf-8").count("solution dropdown"):
             assert opened_dropdown, f"{page_name}: has solutions but none is folded"
 
+        page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); "
+                      "window.scrollTo(0, 0); }")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOTS / (page_name.removesuffix(".html").replace("/", "__") + ".png")
         page.screenshot(path=str(shot), full_page=True)

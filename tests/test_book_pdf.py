@@ -4,7 +4,7 @@ and no raw LaTeX is left in its text.
 The chapters are those of ``_toc.yml``; their titles are read from the one-page
 build the PDF was printed from (``_build/singlehtml``) and looked up in the text of
 ``_build/pdf/book.pdf`` (extracted with poppler's ``pdftotext``). Run by ``make test``
-after ``make pdf``; skipped when run alone before a build.
+after ``make pdf``; skipped unless BP_BOOK_TESTS=1.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import shutil
 import subprocess
 
 import pytest
-from book_site import PDF, SINGLEHTML, require, toc_docs
+from book_site import MARKS, PDF, SINGLEHTML, require, toc_docs
 
 bs4 = pytest.importorskip("bs4")
 
-pytestmark = pytest.mark.book
+pytestmark = MARKS
 
 # A TeX command, or the delimiters MathJax should have consumed.
 RAW_LATEX = re.compile(r"\\[A-Za-z]{2,}|\\\(|\\\)|\\\[|\\\]|\$\$")
