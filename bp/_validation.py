@@ -80,7 +80,10 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
         raise TypeError(f"{name}{at} must be real, got dtype {arr.dtype}")
     if arr.ndim != 2:
         want = f"(batch, {n_cols})" if n_cols is not None else "(batch, features)"
-        raise ValueError(f"{name}{at} must be 2-D with shape {want}, got shape {arr.shape}")
+        hint = (f"; for one example use {name}.reshape(1, -1)"
+                if arr.ndim == 1 and arr.shape[0] == n_cols else "")
+        raise ValueError(f"{name}{at} must be 2-D with shape {want}, got shape "
+                         f"{arr.shape}{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name}{at} is an empty batch (shape {arr.shape})")
     if n_cols is not None and arr.shape[1] != n_cols:

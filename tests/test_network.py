@@ -220,7 +220,9 @@ def test_layers_are_named_by_position():
     (np.zeros((4, 3)), ValueError,
      r"X for layer 1 \(Dense\(2->5\)\) must have shape \(batch, 2\), got shape \(4, 3\)"),
     (np.zeros(2), ValueError,
-     r"X for layer 1 \(Dense\(2->5\)\) must be 2-D with shape \(batch, 2\), got shape \(2,\)"),
+     r"X for layer 1 \(Dense\(2->5\)\) must be 2-D with shape \(batch, 2\), got shape \(2,\); "
+     r"for one example use X.reshape\(1, -1\)"),
+    (np.zeros(3), ValueError, r"must be 2-D with shape \(batch, 2\), got shape \(3,\)$"),
     (np.zeros((0, 2)), ValueError, r"X for layer 1 .* is an empty batch \(shape \(0, 2\)\)"),
     (np.array([[0.0, np.nan]]), ValueError, r"X for layer 1 .* contains NaN or inf \(first at "
                                             r"index \(0, 1\)\)"),
