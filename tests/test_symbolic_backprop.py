@@ -6,7 +6,7 @@ import bp.symbolic as bps
 ARCHS = [(2, 2, 1), (2, 2, 2), (2, 3, 2)]
 MSE = [(act, act, "mse") for act in ("sigmoid", "tanh", "identity")]
 CE = [(act, "softmax", "cross_entropy") for act in ("sigmoid", "tanh", "identity")]
-OTHER = [("tanh", "sigmoid", "bce"), ("sigmoid", "identity", "bce_with_logits"),
+OTHER = [("tanh", "sigmoid", "bce"), ("tanh", "sigmoid", "cross_entropy"), ("sigmoid", "identity", "bce_with_logits"),
          ("tanh", "identity", "softmax_cross_entropy")]
 
 

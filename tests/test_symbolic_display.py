@@ -54,6 +54,13 @@ def test_derivations_are_proved_equal_to_brute_force(arch):
         assert d.verify(), str(d)
 
 
+def test_hidden_softmax_derivation_sums_over_the_jacobian():
+    net = bps.symbolic_network((2, 2, 2), ("softmax", "tanh"), "mse")
+    d = D.derive_delta(net, 1, 2)
+    assert r"\sum_k \sum_i" in d.steps[0][1]
+    assert d.verify()
+
+
 def test_steps_labels_and_text():
     net = bps.symbolic_network((2, 2, 1), "sigmoid", "mse")
     d = D.derive_weight_gradient(net, 1, 1, 2)

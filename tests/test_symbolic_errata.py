@@ -109,3 +109,12 @@ def test_undefined_formula_names_the_layer_and_sizes():
         E.ERRATA["no_weight"].deltas(net)
     with pytest.raises(ValueError, match="unknown erratum"):
         bps.get_erratum("no_bias")
+
+
+def test_errata_table_takes_a_bp_network():
+    net = bp.Network([bp.Dense(2, 2, "sigmoid", rng=1), bp.Dense(2, 2, "sigmoid", rng=2)], "mse")
+    X, Y = batch((2, 2, 2), "mse")
+    sym = bps.SymbolicNetwork.from_bp(net)
+    from_net = bps.errata_table(sym, net, X, Y)
+    from_pairs = bps.errata_table(sym, [(l.W, l.b) for l in net.layers], X, Y)
+    assert from_net == from_pairs

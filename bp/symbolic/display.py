@@ -164,10 +164,16 @@ def derive_delta(net: SymbolicNetwork, l: int, j: int = 1) -> Derivation:
     d = Derivation(notation=bn, result=bn.deltas[l][j - 1],
                    target=net.brute_force_deltas()[l][j - 1])
     lhs = _sym(bn.delta[l][j - 1])
-    d.add("chain rule", lhs,
-          rf"\sum_i \frac{{\partial L}}{{\partial z^{{({l + 1})}}_i}}"
-          rf"\frac{{\partial z^{{({l + 1})}}_i}}{{\partial a^{{({l})}}_{{{j}}}}}"
-          rf"\frac{{\partial a^{{({l})}}_{{{j}}}}}{{\partial {_sym(bn.z[l][j - 1])}}}")
+    zj = _sym(bn.z[l][j - 1])
+    if net.activations[l] == "softmax":          # every a_k depends on z_j
+        chain = (rf"\sum_k \sum_i \frac{{\partial L}}{{\partial z^{{({l + 1})}}_i}}"
+                 rf"\frac{{\partial z^{{({l + 1})}}_i}}{{\partial a^{{({l})}}_k}}"
+                 rf"\frac{{\partial a^{{({l})}}_k}}{{\partial {zj}}}")
+    else:
+        chain = (rf"\sum_i \frac{{\partial L}}{{\partial z^{{({l + 1})}}_i}}"
+                 rf"\frac{{\partial z^{{({l + 1})}}_i}}{{\partial a^{{({l})}}_{{{j}}}}}"
+                 rf"\frac{{\partial a^{{({l})}}_{{{j}}}}}{{\partial {zj}}}")
+    d.add("chain rule", lhs, chain)
     d.add("BP2", "", bn.delta_step(l)[j - 1])
     d.add("BP1" if l + 1 == net.L else "BP2 and BP1 above", "", d.result)
     return d
