@@ -182,13 +182,17 @@ class Loss:
         hit = (P > (0.0 if logits else 0.5)).astype(np.intp)
         return hit[:, 0] if P.shape[1] == 1 else hit
 
-    def fused_with(self, act: Activation, where: str = "the output layer") -> "Loss | None":
-        """Check that this loss suits the output activation ``act``; return the fused loss
-        on logits (:data:`FUSED`) when the pair fuses, else ``None``.
+    def fused_with(self, act: Activation, where: str = "the output layer",
+                   n_out: int = 2) -> "Loss | None":
+        """Check that this loss suits the output activation ``act`` (and ``n_out`` units);
+        return the fused loss on logits (:data:`FUSED`) when the pair fuses, else ``None``.
 
         Only the built-in activations and losses are checked and fused (a custom
         :class:`~bp.activations.Activation` may compute anything).
         """
+        if self.categorical and n_out < 2:
+            raise ValueError(f"loss {self.name!r} needs at least 2 classes, but {where} has "
+                             f"{n_out} output; for two classes with one output use bce")
         builtin = is_builtin(act)
         if builtin and self.outputs is not None and act.name not in self.outputs:
             why = " (applying it twice is a common bug)" if self.on_logits else ""

@@ -75,8 +75,8 @@ class Network:
                                 f"{prev.dtype}, {layer.name} is {layer.dtype}")
         self.layers = layers
         self.loss_fn = get_loss(loss)
-        self._fused: Loss | None = self.loss_fn.fused_with(layers[-1].activation,
-                                                            layers[-1].name)
+        out = layers[-1]
+        self._fused: Loss | None = self.loss_fn.fused_with(out.activation, out.name, out.n_out)
 
     # ------------------------------------------------------------------ basics
     @property

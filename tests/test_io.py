@@ -106,7 +106,7 @@ def test_not_a_model(tmp_path):
     (dict(activations=np.array(["tanh", "sigmod"])),
      "layer 2: unknown activation 'sigmod'"),
     (dict(loss=np.array("nope")), "the layers do not form a network: unknown loss 'nope'"),
-    (dict(loss=np.array("softmax_cross_entropy")), "needs the output layer's activation"),
+    (dict(loss=np.array("bce_with_logits")), "needs the output layer's activation"),
     (dict(W3=np.zeros((1, 1))), r"unexpected arrays \['W3'\] for a 2-layer network"),
 ])
 def test_mismatched_contents(change, msg, tmp_path):

@@ -202,6 +202,11 @@ def test_construction_errors():
     shared = bp.Dense(3, 3, rng=0)
     with pytest.raises(ValueError, match="layer 2 is the same Dense object as layer 1"):
         bp.Network([shared, shared])
+    with pytest.raises(ValueError, match=r"loss 'softmax_cross_entropy' needs at least 2 "
+                                         r"classes, but layer 2 \(Dense\(3->1\)\) has 1 output; "
+                                         "for two classes with one output use bce"):
+        bp.Network([bp.Dense(2, 3, rng=0), bp.Dense(3, 1, "identity", rng=0)],
+                   loss="softmax_cross_entropy")
     with pytest.raises(ValueError, match="unknown loss 'mae'"):
         bp.Network([bp.Dense(2, 1, rng=0)], loss="mae")
 
