@@ -24,7 +24,7 @@ def test_the_package_demo_is_there():
     assert doctest.testmod(bp.symbolic).attempted >= 8
 
 
-def test_import_bp_does_not_import_sympy_package():
+def test_import_bp_does_not_import_bp_symbolic():
     import subprocess
     import sys
     code = "import sys, bp; print('bp.symbolic' in sys.modules)"
