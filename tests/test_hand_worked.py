@@ -10,9 +10,10 @@ values are asserted too.
 About the loss convention: bp's mse averages over all N*m elements (PyTorch's mean).
 With one example and two outputs that is (1/2) * sum (y_hat - y)^2, which is *exactly*
 the "1/2 sum of squares" E of the classic write-up: the value and every gradient agree
-(dL/dy_hat = 2/(N m) (y_hat - y) = y_hat - y here). With m outputs in general bp's
-gradients are 2/m times the 1/2-sum convention's, so equal only for m = 2 and N = 1;
-the last test shows the factor for a batch of two.
+(dL/dy_hat = 2/(N m) (y_hat - y) = y_hat - y here), so the published numbers hold as they
+are, not halved. In general (N examples, m outputs) bp's gradients are 2/(N m) times
+those of the 1/2-sum convention; they coincide only because N m = 2. The last test shows
+the factor for a batch of two.
 """
 import math
 
