@@ -205,6 +205,8 @@ class Network:
 
     def _backward(self, Y: np.ndarray) -> list[np.ndarray]:
         layers = self.layers
+        for layer in layers:            # overwritten below: free them first (peak memory)
+            layer.dW = layer.db = None
         delta = self.output_delta(Y)                                    # BP1
         for l in range(len(layers) - 1, -1, -1):
             layer = layers[l]
