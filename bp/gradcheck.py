@@ -187,8 +187,11 @@ def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
     return GradCheckReport(rows, tol, method, eps)
 
 
-# ``bp.gradcheck`` is this function (the package re-exports it over the module's name),
-# so the module's helpers are also reachable as its attributes: bp.gradcheck.check_derivative.
+# ``bp.gradcheck`` is this function (the package re-exports it over the module's name;
+# even ``import bp.gradcheck as m`` gives the function), so the module's public names are
+# also reachable as its attributes: bp.gradcheck.check_derivative, ...
 gradcheck.check_derivative = check_derivative
 gradcheck.numerical_gradient = numerical_gradient
 gradcheck.relative_error = relative_error
+gradcheck.GradCheckReport = GradCheckReport
+gradcheck.ParamCheck = ParamCheck

@@ -20,3 +20,5 @@ def test_gradcheck_helpers_reachable_both_ways():
     assert bp.gradcheck.check_derivative is check_derivative is bp.check_derivative
     assert bp.gradcheck.numerical_gradient is numerical_gradient is bp.numerical_gradient
     assert bp.gradcheck.relative_error is relative_error is bp.relative_error
+    import bp.gradcheck as gc                     # the function, standing in for the module
+    assert gc.GradCheckReport is bp.GradCheckReport and gc.ParamCheck.__name__ == "ParamCheck"
