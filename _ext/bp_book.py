@@ -17,6 +17,9 @@ What it does, and why:
   visitors of every other extension (mermaid, proofs, toggles, ...), so the ``html``
   visitors are copied over. The one-page build also gets a print stylesheet that
   expands every solution, and its page is put where its links expect it to be.
+* **Lets ``{glue:text}`` format NumPy 2 scalars.** NumPy 2 writes ``repr(np.float64(0.5))``
+  as ``np.float64(0.5)``, which MyST-NB's ``{glue:text}`key:.3f``` cannot turn into a
+  number; the repr is unwrapped to ``0.5`` first.
 """
 from __future__ import annotations
 
@@ -24,8 +27,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import re
+
 import nbformat
 from jupyter_cache import get_cache
+from myst_nb.core import variables as nb_variables
+from myst_nb.ext.glue import crossref as glue_crossref
+from myst_nb.ext.glue import roles as glue_roles
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -41,6 +49,15 @@ ASSETS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "mermaid/dist": (["mermaid.esm.min.mjs", "chunks/mermaid.esm.min"], ("*.map",)),
 }
 HTML_BUILDERS = {"html", "singlehtml", "dirhtml"}
+
+
+_NUMPY_SCALAR = re.compile(r"^np\.(?:float|int|uint|complex|bool)\w*\((.*)\)$", re.DOTALL)
+
+
+def format_plain_text(text: str, fmt_spec: str) -> str:
+    """MyST-NB's glue formatter, applied to ``0.5`` where NumPy 2 wrote ``np.float64(0.5)``."""
+    match = _NUMPY_SCALAR.match(text.strip())
+    return nb_variables.format_plain_text(match.group(1) if match else text, fmt_spec)
 
 
 def _node_modules(app: Sphinx) -> Path:
@@ -148,6 +165,8 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    glue_roles.format_plain_text = format_plain_text
+    glue_crossref.format_plain_text = format_plain_text
     app.connect("builder-inited", check_assets)
     app.connect("builder-inited", copy_assets)
     app.connect("builder-inited", add_stylesheets)
