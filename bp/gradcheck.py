@@ -36,15 +36,25 @@ def _shifted(f: Callable[[], float], x: np.ndarray, i: tuple, eps: float) -> tup
         x[i] = old
 
 
-def _central(f, x, i, eps):
+def _no_step(x: np.ndarray, i: tuple, eps: float) -> ValueError:
+    return ValueError(f"eps={eps:g} is below the spacing of {x.dtype} numbers at "
+                      f"x[{', '.join(map(str, i))}] = {x[i]}: the entry did not move; "
+                      f"use a larger eps")
+
+
+def _central(f, x, i, eps, base):
     up, h_up = _shifted(f, x, i, eps)
     down, h_down = _shifted(f, x, i, -eps)
+    if h_up == h_down:
+        raise _no_step(x, i, eps)
     return (up - down) / (h_up - h_down)
 
 
-def _forward(f, x, i, eps):
+def _forward(f, x, i, eps, base):
     up, h = _shifted(f, x, i, eps)
-    return (up - f()) / h
+    if h == 0:
+        raise _no_step(x, i, eps)
+    return (up - base) / h
 
 
 METHODS = {"central": _central, "forward": _forward}
@@ -78,9 +88,10 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
     if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite number, got {eps!r}")
     diff = METHODS[method]
+    base = f() if method == "forward" else None     # f at x, shared by every entry
     grad = np.full(x.shape, np.nan)
     for i in (np.ndindex(x.shape) if indices is None else indices):
-        grad[i] = diff(f, x, tuple(i), eps)
+        grad[i] = diff(f, x, tuple(i), eps, base)
     return grad
 
 

@@ -187,3 +187,24 @@ def test_forward_differences_are_less_accurate(rng):
     forward = bp.gradcheck(net, X, Y, method="forward", tol=1e-4)
     assert forward.max_rel_error > 10 * central.max_rel_error
     assert "forward differences" in str(forward)
+
+
+def test_step_below_float_spacing_is_a_clear_error():
+    x = np.array([1.0], np.float32)
+    for method in ("central", "forward"):
+        with pytest.raises(ValueError, match="spacing of float32"):
+            bp.numerical_gradient(lambda: float(x[0] ** 2), x, eps=1e-9, method=method)
+    assert x[0] == 1.0
+
+
+def test_forward_differences_evaluate_f_once_per_entry_plus_one():
+    x = np.arange(5.0)
+    calls = []
+
+    def f():
+        calls.append(1)
+        return float(np.sum(x ** 2))
+
+    g = bp.numerical_gradient(f, x, eps=1e-6, method="forward")
+    assert len(calls) == x.size + 1
+    np.testing.assert_allclose(g, 2 * np.arange(5.0), atol=1e-5)
