@@ -114,12 +114,30 @@ def softmax_cross_entropy(Z: Array, Y: Array) -> float:
 
     finite for logits of :math:`\pm 10^4`.
     """
-    return float(-np.sum(Y * _log_softmax(Z)) / Z.shape[0])
+    return float(-np.vdot(Y, _log_softmax(Z)) / Z.shape[0])
 
 
 def softmax_cross_entropy_grad(Z: Array, Y: Array) -> Array:
     r""":math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N`."""
     return (softmax(Z) - Y) / Z.shape[0]
+
+
+def softmax_cross_entropy_value_and_grad(Z: Array, Y: Array) -> tuple[float, Array]:
+    r"""Both of the above from one softmax, as training needs them for every batch.
+
+    With :math:`e = \exp(z - \max_j z_j)` and :math:`s = \sum_j e_j` per row,
+    :math:`\log\operatorname{softmax}(z) = z - \max_j z_j - \log s` and
+    :math:`\operatorname{softmax}(z) = e / s`: the same numbers as the two functions.
+    """
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.sum(e, axis=1, keepdims=True)
+    shifted -= np.log(s)                                    # log softmax
+    value = float(-np.vdot(Y, shifted) / Z.shape[0])
+    e /= s                                                  # softmax
+    e -= Y
+    e /= Z.shape[0]
+    return value, e
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,8 @@ class Loss:
         Likewise for the predictions (probability losses need probabilities).
     outputs : frozenset of str or None
         The built-in output activations the loss makes sense with (``None``: any).
+    value_and_grad : callable or None
+        ``(value, grad)`` at once, sharing work (the training loop uses it), if given.
     """
 
     name: str
@@ -154,6 +174,7 @@ class Loss:
     targets: str = "any"
     predictions: str = "any"
     outputs: frozenset | None = None
+    value_and_grad: Callable[[Array, Array], tuple[float, Array]] | None = None
 
     def __post_init__(self) -> None:
         if not (callable(self.value) and callable(self.grad)):
@@ -225,7 +246,8 @@ LOSSES: dict[str, Loss] = {
                           outputs=frozenset({"softmax"})),
     "softmax_cross_entropy": Loss("softmax_cross_entropy", softmax_cross_entropy,
                                   softmax_cross_entropy_grad, categorical=True,
-                                  on_logits=True, targets="distribution", outputs=_LOGITS),
+                                  on_logits=True, targets="distribution", outputs=_LOGITS,
+                                  value_and_grad=softmax_cross_entropy_value_and_grad),
 }
 
 #: (output activation, loss) -> the loss on logits that is the same function of ``z``.

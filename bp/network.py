@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ._validation import as_matrix
+from .activations import ACTIVATIONS
 from .layers import Dense
 from .losses import Loss, as_targets, get_loss
 
@@ -173,6 +174,16 @@ class Network:
             return self._fused.value(out.Z, Y)
         return self.loss_fn.value(out.A, Y)
 
+    def _loss_and_output_delta(self, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """The loss and BP1's :math:`\\delta^L` for checked ``Y``, as the training loop needs
+        them: from one softmax when the loss offers ``value_and_grad``."""
+        out = self.layers[-1]
+        if self._fused is not None and self._fused.value_and_grad is not None:
+            return self._fused.value_and_grad(out.Z, Y)
+        if self.loss_fn.value_and_grad is not None and out.activation is ACTIVATIONS["identity"]:
+            return self.loss_fn.value_and_grad(out.A, Y)           # dL/dZ = dL/dA
+        return self._loss_value(Y), self.output_delta(Y)
+
     def loss(self, X: Any, Y: Any) -> float:
         """Forward ``X`` (batch, n_in) and return the loss against ``Y`` as a float."""
         self.forward(X)
@@ -203,11 +214,11 @@ class Network:
         """
         return self._backward(self.targets(Y))
 
-    def _backward(self, Y: np.ndarray) -> list[np.ndarray]:
+    def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> list[np.ndarray]:
         layers = self.layers
         for layer in layers:            # overwritten below: free them first (peak memory)
             layer.dW = layer.db = None
-        delta = self.output_delta(Y)                                    # BP1
+        delta = self.output_delta(Y) if delta_L is None else delta_L    # BP1
         for l in range(len(layers) - 1, -1, -1):
             layer = layers[l]
             layer.delta = delta

@@ -165,14 +165,14 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                 yb, truth = _batch_targets(net, Y, idx)
                 with np.errstate(over="ignore", invalid="ignore"):  # reported as divergence
                     out = net._forward(xb)
-                    loss = net._loss_value(yb)
+                    loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
                         raise TrainingDiverged(
                             f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
                             f"learning rate (optimizer: {opt!r})")
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
-                    net._backward(yb)
+                    net._backward(yb, delta_L)
                     opt.step(net)
                 running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
