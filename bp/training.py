@@ -159,11 +159,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
             running, correct = 0.0, 0.0
-            for b, start in enumerate(range(0, n, batch_size), start=1):
-                idx = order[start:start + batch_size]
-                xb = X[idx]
-                yb, truth = _batch_targets(net, Y, idx)
-                with np.errstate(over="ignore", invalid="ignore"):  # reported as divergence
+            # over/invalid are reported as divergence (one errstate per epoch, not per batch)
+            with np.errstate(over="ignore", invalid="ignore"):
+                for b, start in enumerate(range(0, n, batch_size), start=1):
+                    idx = order[start:start + batch_size]
+                    xb = X[idx]
+                    yb, truth = _batch_targets(net, Y, idx)
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
@@ -174,7 +175,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
                     opt.step(net)
-                running += loss * xb.shape[0]
+                    running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
                 raise TrainingDiverged(f"the weights became NaN or infinite at epoch {epoch} "
                                        f"(by batch {b}); try a smaller learning rate "
