@@ -129,9 +129,10 @@ def softmax_cross_entropy_value_and_grad(Z: Array, Y: Array) -> tuple[float, Arr
     :math:`\log\operatorname{softmax}(z) = z - \max_j z_j - \log s` and
     :math:`\operatorname{softmax}(z) = e / s`: the same numbers as the two functions.
     """
-    shifted = Z - Z.max(axis=1, keepdims=True)
+    # (the ufuncs' own reductions: what .max() and np.sum() call, minus their overhead)
+    shifted = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
     e = np.exp(shifted)
-    s = np.sum(e, axis=1, keepdims=True)
+    s = np.add.reduce(e, axis=1, keepdims=True)
     shifted -= np.log(s)                                    # log softmax
     value = float(-np.vdot(Y, shifted) / Z.shape[0])
     e /= s                                                  # softmax
