@@ -74,9 +74,10 @@ def _epoch_bar(epochs: int, enabled: bool):
 def _evaluate(net, X: np.ndarray, Y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
     """Mean loss (and accuracy) over a whole checked data set, in batches."""
     total, correct, n = 0.0, 0, X.shape[0]
+    eye = np.eye(net.n_out, dtype=net.dtype)
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
-        yb, truth = _batch_targets(net, Y, slice(start, start + batch_size))
+        yb, truth = _batch_targets(net, Y, slice(start, start + batch_size), eye)
         out = net._forward(xb)
         total += net._loss_value(yb) * xb.shape[0]
         if net.is_classifier:
@@ -90,17 +91,17 @@ def _correct(net, out: np.ndarray, truth: np.ndarray) -> float:
     return np.count_nonzero(hits) / (hits.size // hits.shape[0])
 
 
-def _batch_targets(net, Y: np.ndarray, sel) -> tuple[np.ndarray, np.ndarray | None]:
+def _batch_targets(net, Y: np.ndarray, sel, eye: np.ndarray) -> tuple[np.ndarray,
+                                                                     np.ndarray | None]:
     """The targets of the examples ``sel`` as rows ``(batch, n_out)``, and their decisions
-    (labels) for the accuracy. Class labels become one-hot here, a batch at a time, so
-    the whole data set is never held one-hot (4.8 MB for 60,000 labels of 10 classes)."""
+    (labels) for the accuracy. Class labels become one-hot here, a batch at a time, as
+    rows of the identity matrix ``eye``, so the whole data set is never held one-hot
+    (4.8 MB for 60,000 labels of 10 classes)."""
     if Y.ndim == 2:
         yb = Y[sel]
         return yb, (net.loss_fn.decide(yb, logits=False) if net.is_classifier else None)
     labels = Y[sel]
-    yb = np.zeros((labels.shape[0], net.n_out), dtype=net.dtype)
-    yb[np.arange(labels.shape[0]), labels] = 1
-    return yb, labels
+    return eye[labels], labels
 
 
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
@@ -154,6 +155,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     rng = as_generator(seed)
     history = History()
     n = X.shape[0]
+    eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
     bar = _epoch_bar(epochs, _progress_on(progress))
     try:
         for epoch in range(1, epochs + 1):
@@ -164,7 +166,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                 for b, start in enumerate(range(0, n, batch_size), start=1):
                     idx = order[start:start + batch_size]
                     xb = X[idx]
-                    yb, truth = _batch_targets(net, Y, idx)
+                    yb, truth = _batch_targets(net, Y, idx, eye)
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
