@@ -75,7 +75,8 @@ class Optimizer(ABC):
             raise ValueError(f"this {type(self).__name__} holds state (momentum or moment "
                              "estimates) for another network; use a new optimizer per "
                              "network, or call .reset() first")
-        self._net = weakref.ref(net)
+        if owner is not net:
+            self._net = weakref.ref(net)
         grads = list(net.gradients())
         for i, name, g in grads:
             if g is None:
@@ -130,7 +131,11 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             g = g + mu * v if self.nesterov else v
-        _sub_scaled(p, t(self.lr), g)                  # p -= lr * g
+        # self.lr is a Python float: "weak" under NEP 50, so float32 stays float32
+        if p.size <= _CHUNK:
+            p -= self.lr * g
+        else:
+            _sub_scaled(p, t(self.lr), g)              # p -= lr * g, a slice at a time
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "
