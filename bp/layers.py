@@ -89,12 +89,14 @@ class Dense:
         Returns
         -------
         A : ndarray, shape (batch, n_out)
+            A copy of the cached ``self.A``: editing it cannot corrupt a later backward
+            pass (as with :meth:`bp.Network.forward`).
         """
         A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
         self.A_prev = A_prev
         self.Z = A_prev @ self.W.T + self.b
         self.A = self.activation.f(self.Z)
-        return self.A
+        return self.A.copy()
 
     def params(self) -> dict[str, np.ndarray]:
         """The trainable arrays, by name (the arrays themselves, not copies)."""

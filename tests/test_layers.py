@@ -25,7 +25,7 @@ def test_forward_is_A_prev_W_transpose_plus_b(rng):
     for n in range(4):                       # column convention: z = W x + b per example
         np.testing.assert_allclose(layer.Z[n], layer.W @ X[n] + layer.b, rtol=1e-14)
     np.testing.assert_allclose(A, 1 / (1 + np.exp(-layer.Z)), rtol=1e-15)
-    assert layer.A is A and layer.A_prev is not None
+    assert layer.A is not A and np.array_equal(layer.A, A) and layer.A_prev is not None
 
 
 def test_same_seed_same_weights_and_generators_advance():
@@ -102,3 +102,11 @@ def test_float32_layer(rng):
     assert layer.W.dtype == layer.b.dtype == np.float32
     A = layer.forward(rng.normal(size=(4, 3)))       # float64 input is cast to the layer's dtype
     assert A.dtype == layer.Z.dtype == layer.A_prev.dtype == np.float32
+
+
+def test_forward_returns_a_copy_of_the_cache():
+    layer = bp.Dense(2, 3, "tanh", rng=0)
+    A = layer.forward(np.ones((1, 2)))
+    assert A is not layer.A
+    A[...] = 99.0
+    np.testing.assert_allclose(layer.A, np.tanh(layer.Z))
