@@ -54,6 +54,25 @@ def gemm_rate(dtype, size: int = 1024, seconds: float = 0.3, repeats: int = 5) -
     return max(rates)
 
 
+def flops_as_gemm(dtype, flops: float, size: int = 1024):
+    """A callable doing ``flops`` worth of square ``size`` GEMMs (at least one call).
+
+    Timed side by side with the training runs, it gives the GEMM-bound limit under the
+    same conditions (the same load from elsewhere on the machine) as the runs it bounds.
+    """
+    rng = np.random.default_rng(1)
+    A = rng.random((size, size)).astype(dtype)
+    B = rng.random((size, size)).astype(dtype)
+    C = np.empty_like(A)
+    calls = max(1, round(flops / (2 * size ** 3)))
+
+    def run():
+        for _ in range(calls):
+            np.matmul(A, B, out=C)
+    run.flops = 2 * size ** 3 * calls
+    return run
+
+
 def step_gemm_time(sizes, batch: int, dtype, repeats: int = 5, calls: int = 50) -> float:
     """Seconds of only the products of one training step, each called exactly as
     ``bp.Network`` calls it (``A @ W.T``, ``delta.T @ A``, ``delta @ W``) on its own."""

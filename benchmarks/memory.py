@@ -21,6 +21,7 @@ Run as ``python benchmarks/memory.py {bp,torch,sklearn} {float32,float64}``; pri
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import os
@@ -52,6 +53,7 @@ def _child(impl: str, dtype: str) -> dict:
         make(X[:1024], y[:1024], MNIST_SIZES, epochs=1, batch=128)()    # warm-up
         run = make(X, y, MNIST_SIZES, epochs=1, batch=128)
         gc.collect()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
         before = _status_kib("VmRSS")

@@ -65,15 +65,17 @@ def torch_model(net: bp.Network):
     return torch.nn.Sequential(*mods)
 
 
-def torch_fit(model, Xt, yt, orders, batch: int) -> list[float]:
-    """What ``bp.fit`` does, written as an ordinary PyTorch training loop."""
+def torch_fit(model, Xt, yt, epochs: int, batch: int, seed: int) -> list[float]:
+    """What ``bp.fit`` does, written as an ordinary PyTorch training loop (the batch
+    order drawn the same way, from ``numpy.random.default_rng(seed)``)."""
     import torch
     import torch.nn.functional as F
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     n = Xt.shape[0]
     history = []
-    for epoch, order in enumerate(orders, start=1):
-        order = torch.from_numpy(order)
+    rng = np.random.default_rng(seed)
+    for epoch in range(1, epochs + 1):
+        order = torch.from_numpy(rng.permutation(n))
         running, correct = 0.0, 0
         for b, start in enumerate(range(0, n, batch), start=1):
             idx = order[start:start + batch]
@@ -97,11 +99,10 @@ def torch_trainer(X, y, sizes, epochs: int, batch: int, seed: int = 0) -> Callab
     import torch
     init = build_bp(sizes, X.dtype, seed)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    orders = epoch_orders(X.shape[0], epochs, seed)
     state = {"model": torch_model(init)}
 
     def run():
-        hist = torch_fit(state["model"], Xt, yt, orders, batch)
+        hist = torch_fit(state["model"], Xt, yt, epochs, batch, seed)
         state["model"] = torch_model(init)
         return hist
 
@@ -142,8 +143,7 @@ def same_trajectory(n: int = 4096, steps_batch: int = 128) -> float:
     model = torch_model(net)
     net.fit(X, y, epochs=1, batch_size=steps_batch, optimizer=bp.SGD(lr=LR), seed=3,
             progress=False)
-    torch_fit(model, torch.from_numpy(X), torch.from_numpy(y), epoch_orders(n, 1, 3),
-              steps_batch)
+    torch_fit(model, torch.from_numpy(X), torch.from_numpy(y), 1, steps_batch, seed=3)
     lins = [m for m in model if isinstance(m, torch.nn.Linear)]
     worst = 0.0
     for layer, lin in zip(net.layers, lins):
