@@ -156,6 +156,9 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     history = History()
     n = X.shape[0]
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
+    # every batch is gathered into this one buffer (no new array per batch, and the
+    # previous batch, still cached as layer 1's A_prev, is not kept beside the next)
+    xbuf = np.empty((min(batch_size, n), X.shape[1]), dtype=X.dtype)
     bar = _epoch_bar(epochs, _progress_on(progress))
     try:
         for epoch in range(1, epochs + 1):
@@ -165,7 +168,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             with np.errstate(over="ignore", invalid="ignore"):
                 for b, start in enumerate(range(0, n, batch_size), start=1):
                     idx = order[start:start + batch_size]
-                    xb = X[idx]
+                    xb = np.take(X, idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
                     yb, truth = _batch_targets(net, Y, idx, eye)
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
