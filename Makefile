@@ -83,6 +83,7 @@ test:
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -r benchmarks/requirements.txt
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_symbolic.py
 
 clean:
 	rm -rf _build notebooks .pytest_cache .hypothesis
