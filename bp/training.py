@@ -168,7 +168,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             with np.errstate(over="ignore", invalid="ignore"):
                 for b, start in enumerate(range(0, n, batch_size), start=1):
                     idx = order[start:start + batch_size]
-                    xb = np.take(X, idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
+                    xb = X.take(idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
                     yb, truth = _batch_targets(net, Y, idx, eye)
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
