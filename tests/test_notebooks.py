@@ -1,0 +1,47 @@
+"""The chapters are notebooks too: every one parses as a jupytext notebook with a Python
+kernel, and JupyterLab (from requirements.txt) opens the Markdown files as notebooks."""
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_chapter_is_a_valid_notebook(name):
+    path = ROOT / f"{name}.md"
+    assert path.exists(), f"{name} is in _toc.yml but {path} does not exist"
+    nb = jupytext.read(path)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["language"] == "python"
+    assert nb.metadata["jupytext"]["text_representation"]["format_name"] == "myst"
+
+
+def test_every_chapter_file_is_in_the_toc():
+    listed = {f"{name}.md" for name in toc_files()}
+    on_disk = {f"chapters/{p.name}" for p in (ROOT / "chapters").glob("*.md")}
+    assert on_disk <= listed, f"not in _toc.yml: {sorted(on_disk - listed)}"
+
+
+def test_jupyterlab_opens_markdown_chapters_with_jupytext():
+    jupyter = Path(sys.executable).parent / "jupyter"
+    out = subprocess.run([str(jupyter), "server", "extension", "list"],
+                         capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    line = next((l for l in text.splitlines() if "jupyterlab_jupytext" in l and "enabled" in l),
+                None)
+    assert line is not None, f"jupytext's JupyterLab extension is not enabled:\n{text}"
