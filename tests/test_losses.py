@@ -249,3 +249,32 @@ def test_custom_loss_is_checked():
         L.Loss("mine", L.mse, L.mse_grad, targets="probability")
     with pytest.raises(TypeError, match="value and grad must be callable"):
         L.Loss("mine", L.mse, None)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [1.0, 1e4])
+def test_fused_value_and_grad_equals_the_two_functions(dtype, scale):
+    """The training loop's one-softmax shortcut gives exactly the value and gradient of
+    softmax_cross_entropy and its gradient (also at logits of +-1e4, and in float32)."""
+    from bp.losses import (softmax_cross_entropy, softmax_cross_entropy_grad,
+                           softmax_cross_entropy_value_and_grad)
+    rng = np.random.default_rng(3)
+    Z = (rng.normal(size=(7, 5)) * scale).astype(dtype)
+    Y = np.eye(5, dtype=dtype)[rng.integers(0, 5, size=7)]
+    value, grad = softmax_cross_entropy_value_and_grad(Z.copy(), Y)
+    assert grad.dtype == dtype and np.isfinite(value)
+    np.testing.assert_allclose(value, softmax_cross_entropy(Z, Y), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(grad, softmax_cross_entropy_grad(Z, Y),
+                               rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-12)
+
+
+def test_training_step_uses_the_same_delta_as_backward():
+    net = bp.Network([bp.Dense(4, 6, "tanh", rng=0), bp.Dense(6, 3, "softmax", rng=1)],
+                     loss="cross_entropy")
+    X = np.random.default_rng(0).normal(size=(5, 4))
+    y = np.array([0, 2, 1, 1, 0])
+    net.forward(X)
+    Y = net.targets(y)
+    value, delta_L = net._loss_and_output_delta(Y)
+    assert value == pytest.approx(net.loss_value(y), rel=1e-14)
+    np.testing.assert_allclose(delta_L, net.output_delta(Y), rtol=1e-14, atol=1e-17)
