@@ -8,12 +8,12 @@ forward passes *per parameter*. Both claims are measured here with bp's public A
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
 
 import bp
-from _common import DIGITS_SIZES, MNIST_SIZES, build_bp, digits_data, interleaved, mnist_like
+from _common import (DIGITS_SIZES, MNIST_SIZES, build_bp, digits_data, interleaved,
+                     median_time, mnist_like)
 
 
 def forward_vs_gradient(dtype=np.float32, batch: int = 128, repeats: int = 7,
@@ -72,20 +72,10 @@ def finite_difference_speedup(batch: int = 32, repeats: int = 3) -> dict:
     def finite_differences():
         return [bp.numerical_gradient(loss, p) for _, _, p in net.parameters()]
 
-    t_bp = _median_seconds(backprop, repeats=max(repeats, 50))
-    t_fd = _median_seconds(finite_differences, repeats=repeats)
+    t_bp = median_time(backprop, repeats=max(repeats, 50))[0]
+    t_fd = median_time(finite_differences, repeats=repeats)[0]
     g_bp, g_fd = backprop(), finite_differences()
     err = max(bp.relative_error(a, b) for a, b in zip(g_bp, g_fd))
     return {"n_params": net.n_params, "backprop_s": t_bp, "finite_diff_s": t_fd,
             "speedup": t_fd / t_bp, "loss_evaluations": 2 * net.n_params,
             "max_rel_error": err}
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
