@@ -25,6 +25,8 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from .activations import sigmoid as stable_sigmoid
+
 Number = int | float
 
 
@@ -105,8 +107,7 @@ class Value:
         return Value(t, ((self, 1.0 - t * t),), "tanh")
 
     def sigmoid(self) -> Value:
-        z = self.data
-        s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        s = float(stable_sigmoid(self.data))
         return Value(s, ((self, s * (1.0 - s)),), "sigmoid")
 
     def relu(self) -> Value:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+from .activations import sigmoid as stable_sigmoid
+
 Number = int | float
 
 
@@ -78,8 +80,7 @@ class Dual:
         return Dual(t, (1 - t * t) * self.dot)
 
     def sigmoid(self) -> Dual:
-        z = self.val
-        s = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+        s = float(stable_sigmoid(self.val))
         return Dual(s, s * (1 - s) * self.dot)
 
     def relu(self) -> Dual:
