@@ -79,6 +79,9 @@ def browser():
         chromium.close()
 
 
+META_REFRESH = re.compile(r'<meta http-equiv="Refresh" content="\d+; url=([^"]+)"', re.I)
+
+
 class Visit:
     """One page in a fresh browser context, with every request and error recorded."""
 
@@ -99,6 +102,12 @@ class Visit:
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
             f"{r.url}: HTTP {r.status}"))
         self.page.goto(url, wait_until="load")
+        # A meta-refresh page (the book's index.html) navigates again right after
+        # "load": wait for that second page, or the checks would run mid-navigation.
+        # (The source is fetched again: a navigated-away response has no body.)
+        refresh = META_REFRESH.search(self.context.request.get(url).text())
+        if refresh:
+            self.page.wait_for_url(urljoin(url, refresh.group(1)), wait_until="load")
 
     def _route(self, route) -> None:
         url = route.request.url
