@@ -11,6 +11,7 @@ written so that you can read them. See the book for the derivations.
 True
 """
 from .activations import ACTIVATIONS, Activation, get_activation
+from .experiments import ClaimFailed, Runs, claim_greater, claim_less, repeat
 from .datasets import digits, one_hot, spirals, two_moons, xor
 from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
                         relative_error)
@@ -29,4 +30,5 @@ __all__ = [
     "INITIALIZERS", "Dense", "Network", "SGD", "Adam", "Optimizer", "fit", "History",
     "TrainingDiverged", "gradcheck", "GradCheckReport", "numerical_gradient", "check_derivative",
     "relative_error", "xor", "two_moons", "spirals", "digits", "one_hot", "save", "load",
+    "repeat", "Runs", "claim_greater", "claim_less", "ClaimFailed",
 ]
