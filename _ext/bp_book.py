@@ -29,6 +29,7 @@ from typing import Any
 
 import re
 
+import bp_execute
 import nbformat
 from jupyter_cache import get_cache
 from myst_nb.core import variables as nb_variables
@@ -164,7 +165,29 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+#: The whole book as one PDF, copied into the site by ``make pdf`` (``_ext/print_pdf.py``).
+BOOK_PDF = "book.pdf"
+
+
+def offer_book_pdf(app: Sphinx, pagename: str, templatename: str,
+                   context: dict[str, Any], doctree: Any) -> None:
+    """Add "the whole book (PDF)" to every page's download menu.
+
+    Runs after sphinx-book-theme has built the menu (priority 501). The theme's own
+    ".pdf" entry only prints the current page; this one is the printed book.
+    """
+    if app.builder.name not in {"html", "dirhtml"}:
+        return
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"].append({
+                "type": "link", "url": context["pathto"](BOOK_PDF, 1),
+                "text": "book (PDF)", "tooltip": "Download the whole book as a PDF",
+                "icon": "fas fa-book", "label": "download-book-pdf-button"})
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    bp_execute.setup(app)          # parallel, never-stale chapter execution
     glue_roles.format_plain_text = format_plain_text
     glue_crossref.format_plain_text = format_plain_text
     app.connect("builder-inited", check_assets)
@@ -172,5 +195,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", add_stylesheets)
     app.connect("builder-inited", share_html_visitors, priority=900)
     app.connect("html-page-context", offer_notebook, priority=450)
+    app.connect("html-page-context", offer_book_pdf, priority=600)
     app.connect("build-finished", single_page_at_root, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
