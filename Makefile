@@ -1,5 +1,6 @@
 # Backpropagation, derived and run.
-#   make book       set everything up (first run) and build the HTML book in _build/html
+#   make book       set everything up (first run), build the HTML book in _build/html
+#                   and its PDF (linked from every page)
 #   make serve      serve _build/html on http://127.0.0.1:$(PORT)
 #   make pdf        build the one-page HTML book and print it to _build/pdf/book.pdf
 #   make notebooks  write notebooks/*.ipynb from chapters/*.md (jupytext)
@@ -14,21 +15,29 @@ JB     := $(BIN)/jupyter-book
 # Strict: every warning is an error, nitpicky cross-references, report them all.
 JB_FLAGS := -W -n --keep-going
 PORT   ?= 8000
-BOOK_TESTS := tests/test_book_browser.py tests/test_book_pdf.py
+BOOK_TESTS := tests/test_book_browser.py tests/test_book_layout.py tests/test_book_pdf.py
+# Debian packages (Chromium, poppler, fonts, npm, python3-venv): installed when missing
+# and running as root, or the one command to run is printed.
+SYSTEM_DEPS := bash tools/system-deps.sh
 
-.PHONY: venv assets book html singlehtml serve pdf notebooks test unit book-tests bench clean
+.PHONY: deps venv assets book html singlehtml serve pdf notebooks test unit book-tests bench clean
 
 # (Re)build the virtual environment when it is missing or older than its requirements.
 $(STAMP): requirements.txt pyproject.toml
+	@$(SYSTEM_DEPS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	@touch $(STAMP)
 
+deps:
+	@$(SYSTEM_DEPS)
+
 venv: $(STAMP)
 
 # MathJax and mermaid, pinned by package-lock.json, served from the built site.
 $(NODE_STAMP): package.json package-lock.json
+	@$(SYSTEM_DEPS)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
@@ -37,7 +46,7 @@ assets: $(NODE_STAMP)
 html: $(STAMP) $(NODE_STAMP)
 	$(JB) build . --builder html $(JB_FLAGS)
 
-book: html
+book: html pdf
 	@echo
 	@echo "The book is in _build/html. Read it with:  make serve   (then open http://127.0.0.1:$(PORT))"
 	@echo "(opening _build/html/index.html from disk works too, but browsers refuse to run"
@@ -51,8 +60,11 @@ serve:
 	@echo "Serving _build/html on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
+# The PDF is also copied into the HTML site, whose download menu links it.
 pdf: singlehtml
+	@$(SYSTEM_DEPS)
 	$(BIN)/python _ext/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+	@if [ -d _build/html ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi
 
 notebooks: $(STAMP)
 	@mkdir -p notebooks
@@ -67,11 +79,13 @@ unit: $(STAMP)
 # Browser and PDF tests of what `html` and `pdf` built; BP_BOOK_TESTS=1 makes a
 # missing build a failure instead of a skip.
 book-tests: $(STAMP)
+	@$(SYSTEM_DEPS)
 	BP_BOOK_TESTS=1 $(BIN)/python -m pytest -q $(BOOK_TESTS)
 
 # Order matters: unit tests, then one strict build (executing every chapter), the
 # PDF from the same execution cache, then the tests that read both builds.
 test:
+	@$(SYSTEM_DEPS)
 	$(MAKE) unit
 	$(MAKE) html
 	$(MAKE) pdf

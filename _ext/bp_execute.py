@@ -20,6 +20,7 @@ parallel-safe). This module, loaded by ``bp_book``, does two things before Sphin
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 #: What the outputs of a chapter depend on besides its own code.
 WATCHED = ("bp/**/*.py", "chapters/matplotlibrc", "pyproject.toml")
 HASH_FILE = "bp-source.sha256"
+TIMES_FILE = "execution-seconds.json"      # kept across cache clears: longest first
 
 
 def source_hash(root: Path) -> str:
@@ -80,9 +82,14 @@ def invalidate_on_library_change(app: Sphinx, env: BuildEnvironment, added: set[
     if not marker.is_file() or marker.read_text().strip() != current:
         if marker.is_file():
             logger.info("[bp] bp/ changed since the last execution: clearing the cache")
-        cache.clear_cache()
+        times = Path(cache.path) / TIMES_FILE
+        kept = times.read_text() if times.is_file() else None
+        if Path(cache.path).exists():
+            cache.clear_cache()
         Path(cache.path).mkdir(parents=True, exist_ok=True)
         marker.write_text(current + "\n")
+        if kept is not None:
+            times.write_text(kept)
     previous = getattr(env, "bp_source_hash", None)
     env.bp_source_hash = current
     if previous is None or previous == current:
@@ -129,7 +136,8 @@ def execute_in_parallel(app: Sphinx, env: BuildEnvironment, docnames: list[str])
             jobs[str(path)] = (notebook, reader.read_fmt)
     if len(jobs) < 2:
         return                                      # nothing to gain: MyST-NB runs it
-    last = {r.uri: r.data.get("execution_seconds", 0) for r in cache.list_cache_records()}
+    times_file = Path(cache.path) / TIMES_FILE
+    last = json.loads(times_file.read_text()) if times_file.is_file() else {}
     order = sorted(jobs, key=lambda p: -last.get(p, Path(p).stat().st_size / 1e4))
     config = env.mystnb_config
     workers = min(os.cpu_count() or 1, len(order))
@@ -153,6 +161,8 @@ def execute_in_parallel(app: Sphinx, env: BuildEnvironment, docnames: list[str])
                                                       data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
             logger.info(f"[bp] executed {name} in {seconds:.1f} s")
+            last[path] = round(seconds, 1)
+    times_file.write_text(json.dumps(last, indent=1, sort_keys=True) + "\n")
     logger.info(f"[bp] parallel execution took {time.perf_counter() - start:.1f} s")
 
 

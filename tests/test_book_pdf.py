@@ -13,7 +13,8 @@ import shutil
 import subprocess
 
 import pytest
-from book_site import MARKS, PDF, SINGLEHTML, require, toc_docs
+import yaml
+from book_site import MARKS, PDF, ROOT, SINGLEHTML, require, toc_docs
 
 bs4 = pytest.importorskip("bs4")
 
@@ -140,3 +141,90 @@ def test_pdf_has_the_figures(pdf_text, book_html):
                              text=True, check=True).stdout.splitlines()[2:]
     n_images = len([row for row in listing if row.split()[2] == "image"])
     assert n_images >= len(figures), f"{n_images} images in the PDF, {len(figures)} figures"
+
+
+# ------------------------------------------------------------------ a book, not a printout
+def page_texts() -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(PDF), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+
+
+def body_lines(page: str) -> list[str]:
+    """A page's text lines without its footer ("12 / 340")."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    return [line for line in lines if not re.fullmatch(r"\d+\s*/\s*\d+", line)]
+
+
+@pytest.fixture(scope="module")
+def outline() -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every bookmark, in order."""
+    pypdf = pytest.importorskip("pypdf")
+    require(PDF.is_file(), f"{PDF} has not been built (run `make pdf`)")
+    reader = pypdf.PdfReader(str(PDF))
+    entries = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                entries.append((depth, item.title,
+                                reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return entries
+
+
+def key(title: str) -> str:
+    return re.sub(r"\W+", "", title).lower()
+
+
+def test_pdf_outline_has_every_part_and_chapter(outline, book_html):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    parts = [part["caption"] for part in toc["parts"]]
+    titles = list(chapter_titles(book_html).values())
+    marks = {key(title): depth for depth, title, _ in outline}
+    missing = [t for t in parts + titles if key(t) not in marks]
+    assert not missing, f"no bookmark for: {missing}"
+    # parts are one level above their chapters
+    assert all(marks[key(p)] < marks[key(t)] for p in parts for t in titles[1:]), marks
+
+
+def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(outline, book_html):
+    texts = page_texts()
+    assert "Backpropagation, derived and run" in " ".join(body_lines(texts[0]))
+    contents = " ".join(texts[1:4])
+    assert "Contents" in contents
+    pages = {key(title): page for _, title, page in outline}
+    for title in chapter_titles(book_html).values():
+        match = re.search(re.escape(title.split()[-1]) + r"\s+(\d+)\s*$",
+                          "\n".join(line for line in contents.splitlines()
+                                    if key(title.split()[0]) in key(line)), re.M)
+        assert match, f"{title!r} has no page number on the contents page"
+        assert int(match.group(1)) == pages[key(title)], (title, match.group(1))
+
+
+def test_pdf_has_no_toggle_bars_and_no_blank_pages():
+    texts = page_texts()
+    bars = [i + 1 for i, t in enumerate(texts) if "Show code cell" in t]
+    assert not bars, f"'Show code cell source' bars on pages {bars[:10]}"
+    listing = subprocess.run(["pdfimages", "-list", str(PDF)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    with_images = {int(row.split()[0]) for row in listing if row.split()}
+    blank = [i + 1 for i, t in enumerate(texts)
+             if len("".join(body_lines(t))) < 20 and (i + 1) not in with_images]
+    assert not blank, f"blank pages: {blank}"
+    numbered = [i + 1 for i, t in enumerate(texts)
+                if not re.search(rf"\b{i + 1}\s*/\s*{len(texts)}\b", t)]
+    assert not numbered, f"pages without a page number: {numbered[:10]}"
+
+
+def test_pdf_never_ends_a_page_with_a_lone_title():
+    lonely = []
+    for i, text in enumerate(page_texts()):
+        lines = body_lines(text)
+        if lines and re.match(r"(Solution to Exercise|Exercise \d|Note$|Learning objectives)",
+                              lines[-1]):
+            lonely.append((i + 1, lines[-1][:60]))
+    assert not lonely, f"titles alone at the foot of a page: {lonely}"
