@@ -53,6 +53,19 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def asarray(x: Any, name: str, at: str = "") -> np.ndarray:
+    """``np.asarray(x)``, with a clear error for ragged nested lists (rows of unequal
+    length), which NumPy cannot turn into an array."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:
+        lengths = sorted({len(r) for r in x if hasattr(r, "__len__")}) \
+            if isinstance(x, (list, tuple)) else []
+        rows = f" (rows of lengths {lengths})" if len(lengths) > 1 else ""
+        raise ValueError(f"{name}{at} is ragged{rows}: every row must have the same "
+                         f"number of entries") from err
+
+
 def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
               where: str = "") -> np.ndarray:
     """Convert ``x`` to a finite 2-D float array of ``dtype`` (a copy only if needed).
@@ -72,7 +85,7 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
     at = f" for {where}" if where else ""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
-    arr = np.asarray(x)
+    arr = asarray(x, name, at)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
         raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
@@ -112,7 +125,7 @@ def _check_finite(arr: np.ndarray, message: str) -> None:
 
 def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> np.ndarray:
     """Check a 1-D array of integer class labels in ``[0, n_classes)``."""
-    arr = np.asarray(y)
+    arr = asarray(y, name)
     if arr.ndim != 1:
         raise ValueError(f"{name} as class labels must be 1-D, got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
@@ -163,7 +176,7 @@ def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
         The output layer's name, for error messages.
     """
     at = f" (output of {where})" if where else ""
-    Y_arr = np.asarray(Y)
+    Y_arr = asarray(Y, "Y", at)
     if loss.categorical and Y_arr.ndim == 1:
         labels = as_labels(Y_arr, "Y", P.shape[1], n_rows=P.shape[0])
         out = np.zeros_like(P)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_matrix, check_dtype, check_positive_int
+from ._validation import as_matrix, asarray, check_dtype, check_positive_int
 from .activations import Activation, get_activation
 from .init import as_generator, resolve
 
@@ -69,8 +69,8 @@ class Dense:
                              "constant 1 (its gradient is 0); use n_out >= 2, or sigmoid")
         draw = resolve(init, self.activation.name)
         self.init = init
-        self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, as_generator(rng)),
-                                      dtype=self.dtype)
+        gen = as_generator(rng, "rng")
+        self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, gen), dtype=self.dtype)
         self.b = np.zeros(self.n_out, dtype=self.dtype)
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
@@ -110,10 +110,12 @@ class Dense:
         """Copy new values into ``W`` (n_out, n_in) and ``b`` (n_out,), checking them.
 
         The values are cast to the layer's dtype; the caller's arrays are not kept.
+        A value that is not finite, before or after the cast (``1e39`` overflows
+        float32), raises ``ValueError``.
         """
         new = {}
         for key, value, own in (("W", W, self.W), ("b", b, self.b)):
-            arr = np.asarray(value)
+            arr = asarray(value, f"{self.name}: {key}")
             if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
                 raise TypeError(f"{self.name}: {key} must be a real array, got dtype {arr.dtype}")
             if arr.shape != own.shape:
@@ -121,7 +123,13 @@ class Dense:
                                  f"got shape {arr.shape}")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{self.name}: {key} contains NaN or inf")
-            new[key] = arr
+            with np.errstate(over="ignore"):          # reported just below
+                cast = arr.astype(self.dtype)
+            if not np.all(np.isfinite(cast)):
+                big = float(np.max(np.abs(arr[~np.isfinite(cast)])))
+                raise ValueError(f"{self.name}: {key} overflows {self.dtype} (a value of "
+                                 f"magnitude {big:.3g} > {np.finfo(self.dtype).max:.3g})")
+            new[key] = cast
         self.W[...] = new["W"]
         self.b[...] = new["b"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_labels, as_matrix, check_positive_int
+from ._validation import as_labels, as_matrix, asarray, check_positive_int
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
@@ -152,7 +152,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                        where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
     opt = get_optimizer(optimizer)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "seed")
     history = History()
     n = X.shape[0]
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
@@ -204,7 +204,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
 
 def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
     """Targets checked once for the whole data set (class labels stay labels)."""
-    Y_arr = np.asarray(Y)
+    Y_arr = asarray(Y, name)
     if Y_arr.ndim == 0 or Y_arr.shape[0] != n:
         raise ValueError(f"{name} must have {n} rows (one per example), got shape {Y_arr.shape}")
     if net.loss_fn.categorical and Y_arr.ndim == 1:

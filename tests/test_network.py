@@ -347,3 +347,17 @@ def test_extreme_inputs_through_a_network(big):
             net.backward(Y)
         assert np.isfinite(value)
         assert all(np.all(np.isfinite(g)) for _, _, g in net.gradients())
+
+
+def test_ragged_X_and_Y_are_named():
+    net = make_net((2, 3, 2), ("tanh", "identity"), "mse")
+    with pytest.raises(ValueError, match=r"X for layer 1 \(Dense\(2->3\)\) is ragged \(rows of "
+                                         r"lengths \[1, 2\]\)"):
+        net.forward([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Y \(output of layer 2 \(Dense\(3->2\)\)\) is ragged"):
+        net.loss([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Y is ragged"):
+        net.fit([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0]], progress=False)
+    clf = make_net((2, 3), ("softmax",), "cross_entropy")
+    with pytest.raises(ValueError, match=r"X for layer 1 .* is ragged"):
+        clf.fit([[1.0, 2.0], [3.0]], [0, 1], progress=False)
