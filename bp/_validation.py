@@ -145,18 +145,27 @@ def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> n
 
 
 def check_domain(Y: Array, kind: str, name: str, what: str) -> None:
-    """Targets (or predictions) must lie where the loss is defined."""
+    """Targets (or predictions) must lie where the loss is defined.
+
+    For ``"distribution"`` rows must sum to 1 up to rounding *at the precision of*
+    ``Y``'s own dtype (checked before any cast: float32 probabilities sum to 1 only
+    to about 1e-7, which a float64 tolerance would reject).
+    """
     if kind == "unit" and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{what} for loss {name!r} must lie in [0, 1], "
                          f"got min {Y.min():.4g} and max {Y.max():.4g}")
     if kind == "distribution":
         sums = Y.sum(axis=1)
-        tol = 1e3 * np.finfo(Y.dtype).eps * Y.shape[1]
-        if Y.min() < 0 or np.max(np.abs(sums - 1)) > tol:
-            k = int(np.argmax(np.abs(sums - 1) + (Y.min(axis=1) < 0)))
+        eps = np.finfo(Y.dtype).eps if Y.dtype.kind == "f" else np.finfo(np.float64).eps
+        tol = min(1e3 * eps * Y.shape[1], 1e-2)
+        off = np.abs(sums - 1)
+        if Y.min() < 0 or np.max(off) > tol:
+            k = int(np.argmax(off + (Y.min(axis=1) < 0)))
+            total = np.format_float_positional(sums[k], trim="-")     # every digit needed
             raise ValueError(f"{what} for loss {name!r} must have rows that are probability "
                              f"distributions (one-hot or soft labels: entries >= 0, sum 1); "
-                             f"row {k} sums to {sums[k]:.6g} with min {Y[k].min():.4g}")
+                             f"row {k} sums to {total} with min {Y[k].min():.4g} (off by "
+                             f"{off[k]:.2g}; the tolerance for {Y.dtype} is {tol:.2g})")
 
 
 def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
@@ -191,6 +200,8 @@ def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
             hint = f"; for class labels use bp.one_hot(Y, {P.shape[1]})"
         raise ValueError(f"Y must have the prediction's shape {P.shape}{also}{at}, "
                          f"got shape {Y_arr.shape}{hint}")
+    given = Y_arr
     Y_arr = as_matrix(Y_arr, "Y", P.dtype, n_cols=P.shape[1], where=where)
-    check_domain(Y_arr, loss.targets, loss.name, "Y")
+    # the domain at the targets' own precision, before the cast to the network's dtype
+    check_domain(given if given.dtype.kind == "f" else Y_arr, loss.targets, loss.name, "Y")
     return Y_arr
