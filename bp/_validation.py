@@ -110,6 +110,12 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
     return arr
 
 
+def own_copy(arr: np.ndarray, given: Any) -> np.ndarray:
+    """``arr`` (the conversion of the caller's ``given``) as an array nobody else can
+    change: copied if it is ``given`` itself or a view of some other memory."""
+    return arr.copy() if arr is given or arr.base is not None else arr
+
+
 def _check_finite(arr: np.ndarray, message: str) -> None:
     if arr.dtype.kind != "f":                     # integers and booleans are finite
         return

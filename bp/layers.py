@@ -17,9 +17,11 @@ L/\partial Z`), ``dW`` and ``db`` on the layer.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
-from ._validation import as_matrix, asarray, check_dtype, check_positive_int
+from ._validation import as_matrix, asarray, check_dtype, check_positive_int, own_copy
 from .activations import Activation, get_activation
 from .init import as_generator, resolve
 
@@ -78,6 +80,22 @@ class Dense:
         self.A_prev: np.ndarray | None = None
         self.Z: np.ndarray | None = None
         self.A: np.ndarray | None = None
+        self._owner: weakref.ref | None = None       # set by the Network holding the layer
+
+    @property
+    def network(self):
+        """The :class:`bp.Network` this layer belongs to, or ``None``.
+
+        A layer belongs to one network at a time: two would overwrite each other's
+        caches. When that network is gone, the layer is free again.
+        """
+        owner = self._owner() if self._owner is not None else None
+        return owner if owner is not None and any(l is self for l in owner.layers) else None
+
+    def __getstate__(self) -> dict:                  # weak references are not copied:
+        state = self.__dict__.copy()                 # a copied Network claims its copies
+        state["_owner"] = None
+        return state
 
     def forward(self, A_prev: np.ndarray) -> np.ndarray:
         """Compute and cache ``Z = A_prev @ W.T + b`` and ``A = f(Z)``.
@@ -90,9 +108,12 @@ class Dense:
         -------
         A : ndarray, shape (batch, n_out)
             A copy of the cached ``self.A``: editing it cannot corrupt a later backward
-            pass (as with :meth:`bp.Network.forward`).
+            pass (as with :meth:`bp.Network.forward`). Likewise ``A_prev`` is cached as
+            a copy (unless its conversion already copied it).
         """
+        given = A_prev
         A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
+        A_prev = own_copy(A_prev, given)
         self.A_prev = A_prev
         self.Z = A_prev @ self.W.T + self.b
         self.A = self.activation.f(self.Z)
