@@ -14,60 +14,10 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_labels, as_matrix, asarray, check_positive_int
+from .divergence import TrainingDiverged, check_finite_weights, diverged
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
-
-
-class TrainingDiverged(FloatingPointError):
-    """The loss or the weights became NaN or infinite during :func:`fit`.
-
-    The message names the epoch, the batch and the number of steps taken, and says
-    what state the network is left in (the weights after the last step taken).
-
-    Attributes
-    ----------
-    history : History
-        The metrics of the epochs that finished before the failure.
-    epoch, batch, steps : int
-        Where it was detected, and how many optimizer steps this ``fit`` had taken.
-
-    Notes
-    -----
-    :meth:`restore` puts back earlier weights, to refit from (with a smaller learning
-    rate, say). By default those the network had when ``fit`` was called: a loss that
-    grows until it overflows has weights of :math:`10^{150}` long before it is
-    infinite, so the last *finite* weights are rarely worth keeping. ``"epoch"``
-    gives those from the end of the last finished epoch, what ``history`` ends in
-    (worth it when a run that went well blows up suddenly).
-    """
-
-    def __init__(self, message: str, history: "History | None" = None, epoch: int = 0,
-                 batch: int = 0, steps: int = 0, net=None, saved=None) -> None:
-        super().__init__(message)
-        self.history = history if history is not None else History()
-        self.epoch, self.batch, self.steps = epoch, batch, steps
-        self._net, self._saved = net, saved or {}
-
-    def restore(self, to: str = "start") -> None:
-        """Copy earlier weights back into the network, in place.
-
-        Parameters
-        ----------
-        to : {"start", "epoch"}
-            ``"start"``: the weights when ``fit`` was called; ``"epoch"``: those at the
-            end of the last finished epoch (the start, if none finished).
-
-        The optimizer's state (momentum, Adam's moments) is not restored: refit with a
-        new optimizer.
-        """
-        if to not in ("start", "epoch"):
-            raise ValueError(f"to must be 'start' or 'epoch', got {to!r}")
-        saved = self._saved.get(to) or self._saved.get("start")
-        if self._net is None or saved is None:
-            raise RuntimeError("this TrainingDiverged holds no weights to restore")
-        for (_, _, p), old in zip(self._net.parameters(), saved):
-            p[...] = old
 
 
 @dataclass
@@ -206,7 +156,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in,
                        where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
-    _check_finite_weights(net)
+    check_finite_weights(net)
     # restore points for TrainingDiverged: at the start, and at the end of each epoch
     saved = {"start": [p.copy() for _, _, p in net.parameters()], "epoch": None}
     opt = get_optimizer(optimizer)
@@ -231,18 +181,18 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
-                        raise _diverged(net, opt, history, saved, epoch, b,
-                                        (epoch - 1) * -(-n // batch_size) + b - 1,
-                                        f"loss became {loss} at epoch {epoch}, batch {b}")
+                        raise diverged(net, opt, history, saved, epoch, b,
+                                       (epoch - 1) * -(-n // batch_size) + b - 1,
+                                       f"loss became {loss} at epoch {epoch}, batch {b}")
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
                     opt.step(net)
                     running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
-                raise _diverged(net, opt, history, saved, epoch, b, epoch * b,
-                                f"the weights became NaN or infinite at epoch {epoch} "
-                                f"(by batch {b})")
+                raise diverged(net, opt, history, saved, epoch, b, epoch * b,
+                               f"the weights became NaN or infinite at epoch {epoch} "
+                               f"(by batch {b})")
             if saved["epoch"] is None:                     # one copy per epoch, none per step
                 saved["epoch"] = [p.copy() for _, _, p in net.parameters()]
             else:
@@ -275,36 +225,3 @@ def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
     probe = np.empty((n, net.n_out), dtype=net.dtype)
     return as_targets(Y_arr, probe, net.loss_fn, where=net.layers[-1].name)
 
-
-def _first_bad(net) -> str | None:
-    """Where the first non-finite weight is: ``"layer 1 (...) W[0, 1] = nan"``."""
-    for i, name, p in net.parameters():
-        if not np.all(np.isfinite(p)):
-            at = tuple(int(k) for k in np.argwhere(~np.isfinite(p))[0])
-            return f"{net.layers[i].name}: {name}[{', '.join(map(str, at))}] = {p[at]}"
-    return None
-
-
-def _check_finite_weights(net) -> None:
-    bad = _first_bad(net)
-    if bad is not None:
-        raise ValueError(f"{bad} before training (no step was taken, so the learning rate "
-                         "is not the cause); re-initialize or fix the weights")
-
-
-def _diverged(net, opt, history, saved, epoch, batch, steps, what):
-    """The :class:`TrainingDiverged` for a failure seen at ``batch`` of ``epoch``, after
-    ``steps`` steps of this fit; ``what`` says what and where."""
-    if steps == 0:          # finite weights and inputs, no step: the forward pass overflows
-        msg = (f"{what}, before any step, with finite weights and inputs: the forward pass "
-               f"overflows {net.dtype} (scale the inputs, or start from smaller weights); "
-               "the network is unchanged")
-        return TrainingDiverged(msg, history, epoch, batch, steps, net, saved)
-    bad = _first_bad(net)
-    state = f"not finite: {bad}" if bad is not None else "finite, but too large"
-    msg = (f"{what}; try a smaller learning rate (optimizer: {opt!r}). The network holds "
-           f"the weights after {steps} step{'s' if steps > 1 else ''} ({state}); "
-           "err.restore() puts back those it had when fit was called, "
-           f"err.restore('epoch') those after the {len(history)} finished epochs of "
-           "err.history")
-    return TrainingDiverged(msg, history, epoch, batch, steps, net, saved)
