@@ -38,11 +38,11 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     If anything fails half-way, the old file at ``path`` is untouched and the
     temporary file is removed.
     """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:     # O_EXCL: never reuse a name; 0o666 & ~umask, as a plain open() would
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)
+            fd = os.open(tmp, flags, 0o666)
             break
         except FileExistsError:
             continue
