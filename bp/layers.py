@@ -89,7 +89,8 @@ class Dense:
         A layer belongs to one network at a time: two would overwrite each other's
         caches. When that network is gone, the layer is free again.
         """
-        owner = self._owner() if self._owner is not None else None
+        ref = getattr(self, "_owner", None)          # None also for layers pickled before
+        owner = ref() if ref is not None else None
         return owner if owner is not None and any(l is self for l in owner.layers) else None
 
     def __getstate__(self) -> dict:                  # weak references are not copied:
