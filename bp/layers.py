@@ -21,7 +21,7 @@ import weakref
 
 import numpy as np
 
-from ._validation import as_matrix, asarray, check_dtype, check_positive_int, own_copy
+from ._validation import as_matrix, asarray, check_dtype, check_positive_int
 from .activations import Activation, get_activation
 from .init import as_generator, resolve
 
@@ -109,12 +109,12 @@ class Dense:
         -------
         A : ndarray, shape (batch, n_out)
             A copy of the cached ``self.A``: editing it cannot corrupt a later backward
-            pass (as with :meth:`bp.Network.forward`). Likewise ``A_prev`` is cached as
-            a copy (unless its conversion already copied it).
+            pass (as with :meth:`bp.Network.forward`). ``A_prev`` itself is cached
+            without a copy (when it has the layer's dtype), so that a layer can share the
+            previous layer's ``A`` as :class:`bp.Network` does: do not change it before
+            the backward pass (:meth:`bp.Network.forward` copies its ``X``).
         """
-        given = A_prev
         A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
-        A_prev = own_copy(A_prev, given)
         self.A_prev = A_prev
         self.Z = A_prev @ self.W.T + self.b
         self.A = self.activation.f(self.Z)
