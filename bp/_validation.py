@@ -53,6 +53,19 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def asarray(x: Any, name: str, at: str = "") -> np.ndarray:
+    """``np.asarray(x)``, with a clear error for ragged nested lists (rows of unequal
+    length), which NumPy cannot turn into an array."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:
+        lengths = sorted({len(r) for r in x if hasattr(r, "__len__")}) \
+            if isinstance(x, (list, tuple)) else []
+        rows = f" (rows of lengths {lengths})" if len(lengths) > 1 else ""
+        raise ValueError(f"{name}{at} is ragged{rows}: every row must have the same "
+                         f"number of entries") from err
+
+
 def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
               where: str = "") -> np.ndarray:
     """Convert ``x`` to a finite 2-D float array of ``dtype`` (a copy only if needed).
@@ -72,7 +85,7 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
     at = f" for {where}" if where else ""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
-    arr = np.asarray(x)
+    arr = asarray(x, name, at)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
         raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
@@ -97,6 +110,12 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
     return arr
 
 
+def own_copy(arr: np.ndarray, given: Any) -> np.ndarray:
+    """``arr`` (the conversion of the caller's ``given``) as an array nobody else can
+    change: copied if it is ``given`` itself or a view of some other memory."""
+    return arr.copy() if arr is given or arr.base is not None else arr
+
+
 def _check_finite(arr: np.ndarray, message: str) -> None:
     if arr.dtype.kind != "f":                     # integers and booleans are finite
         return
@@ -112,7 +131,7 @@ def _check_finite(arr: np.ndarray, message: str) -> None:
 
 def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> np.ndarray:
     """Check a 1-D array of integer class labels in ``[0, n_classes)``."""
-    arr = np.asarray(y)
+    arr = asarray(y, name)
     if arr.ndim != 1:
         raise ValueError(f"{name} as class labels must be 1-D, got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
@@ -132,18 +151,27 @@ def as_labels(y: Any, name: str, n_classes: int, n_rows: int | None = None) -> n
 
 
 def check_domain(Y: Array, kind: str, name: str, what: str) -> None:
-    """Targets (or predictions) must lie where the loss is defined."""
+    """Targets (or predictions) must lie where the loss is defined.
+
+    For ``"distribution"`` rows must sum to 1 up to rounding *at the precision of*
+    ``Y``'s own dtype (checked before any cast: float32 probabilities sum to 1 only
+    to about 1e-7, which a float64 tolerance would reject).
+    """
     if kind == "unit" and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{what} for loss {name!r} must lie in [0, 1], "
                          f"got min {Y.min():.4g} and max {Y.max():.4g}")
     if kind == "distribution":
         sums = Y.sum(axis=1)
-        tol = 1e3 * np.finfo(Y.dtype).eps * Y.shape[1]
-        if Y.min() < 0 or np.max(np.abs(sums - 1)) > tol:
-            k = int(np.argmax(np.abs(sums - 1) + (Y.min(axis=1) < 0)))
+        eps = np.finfo(Y.dtype).eps if Y.dtype.kind == "f" else np.finfo(np.float64).eps
+        tol = min(1e3 * eps * Y.shape[1], 1e-2)
+        off = np.abs(sums - 1)
+        if Y.min() < 0 or np.max(off) > tol:
+            k = int(np.argmax(off + (Y.min(axis=1) < 0)))
+            total = np.format_float_positional(sums[k], trim="-")     # every digit needed
             raise ValueError(f"{what} for loss {name!r} must have rows that are probability "
                              f"distributions (one-hot or soft labels: entries >= 0, sum 1); "
-                             f"row {k} sums to {sums[k]:.6g} with min {Y[k].min():.4g}")
+                             f"row {k} sums to {total} with min {Y[k].min():.4g} (off by "
+                             f"{off[k]:.2g}; the tolerance for {Y.dtype} is {tol:.2g})")
 
 
 def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
@@ -163,7 +191,7 @@ def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
         The output layer's name, for error messages.
     """
     at = f" (output of {where})" if where else ""
-    Y_arr = np.asarray(Y)
+    Y_arr = asarray(Y, "Y", at)
     if loss.categorical and Y_arr.ndim == 1:
         labels = as_labels(Y_arr, "Y", P.shape[1], n_rows=P.shape[0])
         out = np.zeros_like(P)
@@ -178,6 +206,8 @@ def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
             hint = f"; for class labels use bp.one_hot(Y, {P.shape[1]})"
         raise ValueError(f"Y must have the prediction's shape {P.shape}{also}{at}, "
                          f"got shape {Y_arr.shape}{hint}")
+    given = Y_arr
     Y_arr = as_matrix(Y_arr, "Y", P.dtype, n_cols=P.shape[1], where=where)
-    check_domain(Y_arr, loss.targets, loss.name, "Y")
+    # the domain at the targets' own precision, before the cast to the network's dtype
+    check_domain(given if given.dtype.kind == "f" else Y_arr, loss.targets, loss.name, "Y")
     return Y_arr

@@ -25,7 +25,9 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from ._validation import as_matrix, as_targets
 from .activations import sigmoid as stable_sigmoid
+from .dual import power_rule
 
 Number = int | float
 
@@ -71,9 +73,10 @@ class Value:
         return Value(self.data * other.data, ((self, other.data), (other, self.data)), "*")
 
     def __pow__(self, k: Number) -> Value:
-        if not isinstance(k, (int, float)):
-            raise TypeError("only a constant (int or float) exponent is supported")
-        return Value(self.data ** k, ((self, k * self.data ** (k - 1)),), f"**{k}")
+        """``self ** k`` for a constant ``k``; at 0 see :func:`bp.dual.power_rule`
+        (``Value(0.0) ** 0`` is 1 with derivative 0)."""
+        value, slope = power_rule(self.data, k, "Value")
+        return Value(value, ((self, slope),), f"**{k}")
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -164,6 +167,9 @@ class GraphLoss(NamedTuple):
 def network_loss(net, X: np.ndarray, Y: np.ndarray) -> GraphLoss:
     """Build ``net``'s loss on ``(X, Y)`` out of :class:`Value` scalars.
 
+    ``X`` has shape (batch, n_in) and ``Y`` (batch, n_out) (or (batch,) for one
+    output), checked as :meth:`bp.Network.loss` checks them.
+
     Supports element-wise activations with a :class:`Value` method of the same name
     (identity, sigmoid, tanh, relu) and the ``mse`` loss, reduced like bp (mean over
     all elements). After ``loss.backward()`` the ``grad`` of the returned weights,
@@ -181,9 +187,10 @@ def network_loss(net, X: np.ndarray, Y: np.ndarray) -> GraphLoss:
            for j, row in enumerate(layer.W)] for l, layer in enumerate(net.layers)]
     bs = [[Value(v, label=f"b{l+1}_{j}") for j, v in enumerate(layer.b)]
           for l, layer in enumerate(net.layers)]
+    X = as_matrix(X, "X", np.dtype(np.float64), n_cols=net.n_in, where="network_loss")
+    Y = as_targets(Y, np.empty((X.shape[0], net.n_out)), net.loss_fn, where="network_loss")
     Zs: list = [[] for _ in net.layers]
     total = Value(0.0)
-    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     for x_row, y_row in zip(X, Y):
         a: Sequence[Value | float] = list(x_row)
         for l, (W, b, f) in enumerate(zip(Ws, bs, acts)):

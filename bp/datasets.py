@@ -45,7 +45,7 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int | None = 0,
     """Two interleaving half circles; returns ``X`` (n, 2) and integer labels ``y`` (n,)."""
     n = check_positive_int(n, "n")
     noise = _check_noise(noise)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "seed")
     n0 = n // 2
     t0 = rng.uniform(0, np.pi, n0)
     t1 = rng.uniform(0, np.pi, n - n0)
@@ -63,7 +63,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
     n_per_class = check_positive_int(n_per_class, "n_per_class")
     n_classes = check_positive_int(n_classes, "n_classes")
     noise = _check_noise(noise)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "seed")
     X, y = [], []
     for k in range(n_classes):
         r = np.linspace(0.0, 1.0, n_per_class)
@@ -95,6 +95,10 @@ def digits(test_size: float = 0.2, seed: int = 0, scale: bool = True,
     if isinstance(test_size, bool) or not isinstance(test_size, (float, np.floating)) \
             or not 0 < test_size < 1:
         raise ValueError(f"test_size must lie in (0, 1), got {test_size}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int >= 0, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed}")
     data = load_digits()
     X = data.data / 16.0 if scale else data.data
     X_tr, X_te, y_tr, y_te = train_test_split(

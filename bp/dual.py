@@ -17,9 +17,45 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import numpy as np
+
 from .activations import sigmoid as stable_sigmoid
 
 Number = int | float
+
+
+def power_rule(x: float, k: Number, where: str = "") -> tuple[float, float]:
+    r"""The value :math:`x^k` and the derivative :math:`k x^{k-1}` for a constant ``k``.
+
+    At :math:`x = 0` the formula :math:`k x^{k-1}` would divide by zero for
+    :math:`k < 1`, so the cases are taken one by one (shared by :class:`Dual` and
+    :class:`bp.autodiff.Value`):
+
+    * :math:`k = 0`: :math:`x^0 = 1` everywhere (also at 0, as Python's ``0.0 ** 0``),
+      a constant, so the derivative is 0;
+    * :math:`k \ge 1`: :math:`k\,0^{k-1}` is 0 (1 for :math:`k = 1`), computed as usual;
+    * :math:`0 < k < 1` (e.g. :math:`\sqrt x`): the value is 0 but the derivative is
+      infinite; a ``ValueError`` says so, instead of an ``inf`` that would turn the
+      gradients into NaN further on;
+    * :math:`k < 0`: :math:`0^k` itself is a division by zero: ``ZeroDivisionError``.
+
+    A negative ``x`` with a non-integer ``k`` has no real power: ``ValueError``.
+    """
+    at = f"{where}: " if where else ""
+    if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{at}only a constant (int or float) exponent is supported, "
+                        f"got {type(k).__name__}")
+    k = int(k) if isinstance(k, (int, np.integer)) else float(k)
+    if k == 0:
+        return 1.0, 0.0
+    if x == 0 and k < 0:
+        raise ZeroDivisionError(f"{at}x ** {k} at x = 0 divides by zero")
+    if x == 0 and k < 1:
+        raise ValueError(f"{at}x ** {k} at x = 0 has an infinite derivative "
+                         f"({k} * x ** {k - 1:g})")
+    if x < 0 and k != int(k):
+        raise ValueError(f"{at}x ** {k} for x = {x} < 0 is not a real number")
+    return x ** k, k * x ** (k - 1)
 
 
 class Dual:
@@ -57,7 +93,9 @@ class Dual:
         return Dual(self.val / o.val, (self.dot * o.val - self.val * o.dot) / (o.val * o.val))
 
     def __pow__(self, k: Number) -> Dual:
-        return Dual(self.val ** k, k * self.val ** (k - 1) * self.dot)
+        """``self ** k`` for a constant ``k``; at 0 see :func:`power_rule`."""
+        value, slope = power_rule(self.val, k, "Dual")
+        return Dual(value, slope * self.dot)
 
     __radd__ = __add__
     __rmul__ = __mul__

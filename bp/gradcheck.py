@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._validation import check_positive_int
 from .init import as_generator
 
 def _shifted(f: Callable[[], float], x: np.ndarray, i: tuple, eps: float) -> tuple[float, float]:
@@ -163,8 +164,9 @@ def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
     tol : float
         Largest relative error (per parameter array) that passes.
     method : {"central", "forward"}
-    max_entries : int, optional
-        Check at most this many randomly chosen entries per array (for big nets).
+    max_entries : int or None
+        Check at most this many randomly chosen entries per array (for big nets); a
+        positive int, or ``None`` for every entry.
     rng : Generator or int or None
         Chooses the entries when ``max_entries`` is set.
 
@@ -173,7 +175,9 @@ def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
     GradCheckReport
         Print it for a table. The weights are exactly as before, whatever happens.
     """
-    gen = as_generator(rng)
+    if max_entries is not None:
+        max_entries = check_positive_int(max_entries, "max_entries")
+    gen = as_generator(rng, "rng")
     net.forward(X)
     net.backward(Y)
     analytic = [(i, name, g.copy()) for i, name, g in net.gradients()]

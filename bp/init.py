@@ -92,11 +92,22 @@ def resolve(init: str, activation: str) -> Init:
     return lookup(INITIALIZERS, init, "initializer")
 
 
-def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """Accept a ``Generator``, an int seed, or ``None`` (fresh entropy)."""
+def as_generator(rng: np.random.Generator | int | None, name: str = "rng"
+                 ) -> np.random.Generator:
+    """Accept a ``Generator``, a non-negative int seed, or ``None`` (fresh entropy).
+
+    ``name`` is how the caller calls the argument (``"rng"``, ``"seed"``), for the
+    error message.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, "
-                    f"got {type(rng).__name__}")
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        shown = f" {rng!r}" if isinstance(rng, (bool, float, str)) else ""
+        raise TypeError(f"{name} must be a numpy.random.Generator, an int seed >= 0 or None, "
+                        f"got {type(rng).__name__}{shown}")
+    if rng < 0:
+        raise ValueError(f"{name} must be a numpy.random.Generator, an int seed >= 0 or None, "
+                         f"got {rng}")
+    return np.random.default_rng(int(rng))

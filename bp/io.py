@@ -1,9 +1,10 @@
 """Saving and loading networks as ``.npz`` files (no pickle).
 
 The file holds, as plain arrays: a format version, the loss name, each layer's
-activation, and ``W1, b1, W2, b2, ...``. :func:`load` reads it with
-``allow_pickle=False`` and checks every shape before building the network, so a
-missing, truncated or tampered file gives a clear error.
+activation, and ``W1, b1, W2, b2, ...``. :func:`save` writes it atomically;
+:func:`load` reads it member by member without trusting it (:mod:`bp._npz`) and checks
+every shape before building the network, so a missing, truncated or tampered file
+gives a clear error.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._npz import read_npz, write_npz
 from .activations import is_builtin
 from .layers import Dense
 from .losses import LOSSES
@@ -25,8 +27,17 @@ FORMAT_VERSION = 1
 def save(net: Network, path: str | os.PathLike) -> Path:
     """Write ``net`` to ``path`` (``.npz`` is appended if missing); returns the path.
 
-    Raises ``TypeError`` for a custom activation or loss: a file stores only names,
-    and loading would silently substitute the built-in function of that name.
+    The write is atomic: the file goes to a temporary name in the same folder and
+    replaces ``path`` only when complete, so a failure half-way (a full disk, an
+    interrupt) leaves the previous file intact and no partial file behind.
+
+    Raises
+    ------
+    TypeError
+        For a custom activation or loss: a file stores only names, and loading would
+        silently substitute the built-in function of that name.
+    ValueError
+        If a weight is NaN or infinite (:func:`load` would reject the file).
     """
     if not isinstance(net, Network):
         raise TypeError(f"save expects a bp.Network, got {type(net).__name__}")
@@ -46,23 +57,27 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         "activations": np.array([l.activation.name for l in net.layers]),
     }
     for i, layer in enumerate(net.layers, start=1):
-        arrays[f"W{i}"] = layer.W
-        arrays[f"b{i}"] = layer.b
-    np.savez(path, **arrays)
+        for key, p in layer.params().items():
+            if not np.all(np.isfinite(p)):
+                bad = tuple(int(k) for k in np.argwhere(~np.isfinite(p))[0])
+                raise ValueError(f"{layer.name}: {key} contains {p[bad]} at index {bad}; "
+                                 "save refuses weights that load would reject (nothing "
+                                 "was written)")
+            arrays[f"{key}{i}"] = p
+    write_npz(path, arrays)
     return path
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
-    """Every array of the archive at ``path``, or a clear error."""
+    """Every array of the archive at ``path``, or a ``ValueError`` naming the file."""
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}")
     try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not an .npz archive")
-        with archive:
-            return {k: archive[k] for k in archive.files}
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError) as err:
+        return read_npz(path)
+    except ValueError as err:
+        raise ValueError(f"{path} is not a readable bp model file: {err}") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError,
+            NotImplementedError, KeyError) as err:
         raise ValueError(f"{path} is not a readable bp model file "
                          f"(truncated or corrupt? {err})") from err
 
@@ -71,13 +86,19 @@ def load(path: str | os.PathLike) -> Network:
     """Read a network written by :func:`save`; the round trip is exact (same dtype,
     same bits). Like :func:`save`, ``"model"`` finds ``"model.npz"``.
 
+    Nothing in the file is executed (no pickle), and no array is allocated before its
+    header has been checked against the data actually present (see :mod:`bp._npz`).
+
     Raises
     ------
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is truncated, corrupt, not a bp model, of another format version,
-        or its arrays do not fit together (the message names the layer and shapes).
+        For every kind of damage, naming the file and the problem: truncated or corrupt,
+        a member that is not a plain array (no NPY header, encrypted, compressed with an
+        unknown method, a shape its data cannot fill, Python objects), not a bp model,
+        of another format version, or arrays that do not fit together (the message
+        names the layer and shapes).
     """
     path = Path(path)
     if not path.exists() and path.suffix != ".npz" and path.with_name(path.name + ".npz").exists():

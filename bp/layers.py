@@ -17,9 +17,11 @@ L/\partial Z`), ``dW`` and ``db`` on the layer.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
-from ._validation import as_matrix, check_dtype, check_positive_int
+from ._validation import as_matrix, asarray, check_dtype, check_positive_int
 from .activations import Activation, get_activation
 from .init import as_generator, resolve
 
@@ -69,8 +71,8 @@ class Dense:
                              "constant 1 (its gradient is 0); use n_out >= 2, or sigmoid")
         draw = resolve(init, self.activation.name)
         self.init = init
-        self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, as_generator(rng)),
-                                      dtype=self.dtype)
+        gen = as_generator(rng, "rng")
+        self.W = np.ascontiguousarray(draw(self.n_in, self.n_out, gen), dtype=self.dtype)
         self.b = np.zeros(self.n_out, dtype=self.dtype)
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
@@ -78,6 +80,23 @@ class Dense:
         self.A_prev: np.ndarray | None = None
         self.Z: np.ndarray | None = None
         self.A: np.ndarray | None = None
+        self._owner: weakref.ref | None = None       # set by the Network holding the layer
+
+    @property
+    def network(self):
+        """The :class:`bp.Network` this layer belongs to, or ``None``.
+
+        A layer belongs to one network at a time: two would overwrite each other's
+        caches. When that network is gone, the layer is free again.
+        """
+        ref = getattr(self, "_owner", None)          # None also for layers pickled before
+        owner = ref() if ref is not None else None
+        return owner if owner is not None and any(l is self for l in owner.layers) else None
+
+    def __getstate__(self) -> dict:                  # weak references are not copied:
+        state = self.__dict__.copy()                 # a copied Network claims its copies
+        state["_owner"] = None
+        return state
 
     def forward(self, A_prev: np.ndarray) -> np.ndarray:
         """Compute and cache ``Z = A_prev @ W.T + b`` and ``A = f(Z)``.
@@ -90,7 +109,10 @@ class Dense:
         -------
         A : ndarray, shape (batch, n_out)
             A copy of the cached ``self.A``: editing it cannot corrupt a later backward
-            pass (as with :meth:`bp.Network.forward`).
+            pass (as with :meth:`bp.Network.forward`). ``A_prev`` itself is cached
+            without a copy (when it has the layer's dtype), so that a layer can share the
+            previous layer's ``A`` as :class:`bp.Network` does: do not change it before
+            the backward pass (:meth:`bp.Network.forward` copies its ``X``).
         """
         A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
         self.A_prev = A_prev
@@ -110,10 +132,12 @@ class Dense:
         """Copy new values into ``W`` (n_out, n_in) and ``b`` (n_out,), checking them.
 
         The values are cast to the layer's dtype; the caller's arrays are not kept.
+        A value that is not finite, before or after the cast (``1e39`` overflows
+        float32), raises ``ValueError``.
         """
         new = {}
         for key, value, own in (("W", W, self.W), ("b", b, self.b)):
-            arr = np.asarray(value)
+            arr = asarray(value, f"{self.name}: {key}")
             if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
                 raise TypeError(f"{self.name}: {key} must be a real array, got dtype {arr.dtype}")
             if arr.shape != own.shape:
@@ -121,7 +145,13 @@ class Dense:
                                  f"got shape {arr.shape}")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{self.name}: {key} contains NaN or inf")
-            new[key] = arr
+            with np.errstate(over="ignore"):          # reported just below
+                cast = arr.astype(self.dtype)
+            if not np.all(np.isfinite(cast)):
+                big = float(np.max(np.abs(arr[~np.isfinite(cast)])))
+                raise ValueError(f"{self.name}: {key} overflows {self.dtype} (a value of "
+                                 f"magnitude {big:.3g} > {np.finfo(self.dtype).max:.3g})")
+            new[key] = cast
         self.W[...] = new["W"]
         self.b[...] = new["b"]
 

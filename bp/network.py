@@ -20,11 +20,12 @@ same one, moved by writing the example as a row.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Sequence
 
 import numpy as np
 
-from ._validation import as_matrix
+from ._validation import as_matrix, own_copy
 from .activations import ACTIVATIONS
 from .layers import Dense
 from .losses import Loss, as_targets, get_loss
@@ -36,7 +37,8 @@ class Network:
     Parameters
     ----------
     layers : sequence of Dense
-        Consecutive layers must agree: ``layers[l].n_in == layers[l-1].n_out``.
+        Consecutive layers must agree: ``layers[l].n_in == layers[l-1].n_out``. A
+        layer belongs to one network (``layer.network``); another raises ``ValueError``.
     loss : str or Loss
         A name from :data:`bp.losses.LOSSES`. It must suit the output activation
         (``bce``: sigmoid; ``cross_entropy``: softmax; losses on logits: identity).
@@ -64,6 +66,14 @@ class Network:
             if first != i:      # one object twice would share (and clobber) its caches
                 raise ValueError(f"layer {i} is the same Dense object as layer {first}; "
                                  "create a new bp.Dense for each layer")
+            owner = layer.network
+            if owner is not None:           # two networks would clobber each other's caches
+                raise ValueError(
+                    f"layer {i} already belongs to another network ({layer.name} of "
+                    f"{owner!r}): two networks sharing a layer overwrite each other's "
+                    "cached A_prev, Z and A, and backward returns wrong gradients; create "
+                    "new bp.Dense layers, or copy.deepcopy(net) for an independent copy")
+        for i, layer in enumerate(layers, start=1):
             if layer.auto_named:
                 layer.name = f"layer {i} (Dense({layer.n_in}->{layer.n_out}))"
         for i in range(1, len(layers)):
@@ -78,6 +88,17 @@ class Network:
         self.loss_fn = get_loss(loss)
         out = layers[-1]
         self._fused: Loss | None = self.loss_fn.fused_with(out.activation, out.name, out.n_out)
+        self._claim_layers()
+
+    def _claim_layers(self) -> None:
+        """Mark every layer as this network's (a weak reference: no cycle, and a dropped
+        network frees its layers for a new one)."""
+        for layer in self.layers:
+            layer._owner = weakref.ref(self)
+
+    def __setstate__(self, state: dict) -> None:      # copy.deepcopy and pickle
+        self.__dict__.update(state)
+        self._claim_layers()
 
     # ------------------------------------------------------------------ basics
     @property
@@ -131,16 +152,19 @@ class Network:
     def forward(self, X: Any) -> np.ndarray:
         """Run every layer on ``X`` (shape ``(batch, n_in)``), caching what backward needs.
 
-        ``X`` is converted to the network's dtype (and kept, not copied, as the first
-        layer's ``A_prev`` until the next forward: do not change it before ``backward``).
+        ``X`` is converted to the network's dtype, and copied if the conversion did not
+        already copy it, before it is cached as the first layer's ``A_prev``: changing
+        the caller's ``X`` between ``forward`` and ``backward`` cannot change the
+        gradients. (The training loop calls ``_forward`` on its own batch buffer,
+        without that copy.)
 
         Returns
         -------
         ndarray, shape (batch, n_out)
             A new array: changing it leaves the cached output ``layers[-1].A`` intact.
         """
-        X = as_matrix(X, "X", self.dtype, n_cols=self.n_in, where=self.layers[0].name)
-        return self._forward(X).copy()
+        A = as_matrix(X, "X", self.dtype, n_cols=self.n_in, where=self.layers[0].name)
+        return self._forward(own_copy(A, X)).copy()
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         A = X

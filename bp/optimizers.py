@@ -150,16 +150,30 @@ class Adam(Optimizer):
        v \leftarrow \beta_2 v + (1-\beta_2) g^2 \\
        \theta &\leftarrow \theta - \alpha\, \frac{m / (1-\beta_1^t)}
                                           {\sqrt{v / (1-\beta_2^t)} + \epsilon}
+
+    Parameters
+    ----------
+    lr : float > 0
+    betas : pair of floats in [0, 1)
+    eps : float > 0
+        Keeps the denominator positive where :math:`v = 0` (a zero gradient).
+    weight_decay : float >= 0
     """
 
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(lr)
+        pair = "(beta1, beta2), two numbers in [0, 1)"
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+            raise TypeError(f"betas must be a pair {pair}, got {type(betas).__name__}")
         if len(betas) != 2:
-            raise ValueError(f"betas must be a pair, got {betas!r}")
+            raise ValueError(f"betas must be a pair, got {betas!r}; expected {pair}")
         self.beta1 = _check_rate(betas[0], "betas[0]", upper=1.0)
         self.beta2 = _check_rate(betas[1], "betas[1]", upper=1.0)
         self.eps = _check_rate(eps, "eps")
+        if self.eps == 0:               # sqrt(v) + eps is 0/0 for a zero gradient
+            raise ValueError("eps must be > 0 (with eps = 0 a zero gradient gives the "
+                             "step 0/0 = NaN); got 0.0")
         self.weight_decay = _check_rate(weight_decay, "weight_decay")
 
     def update(self, key, p, g):

@@ -13,14 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_labels, as_matrix, check_positive_int
+from ._validation import as_labels, as_matrix, asarray, check_positive_int
+from .divergence import TrainingDiverged, check_finite_weights, diverged
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
-
-
-class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; the message names the epoch and batch."""
 
 
 @dataclass
@@ -137,9 +134,17 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
 
     Raises
     ------
+    ValueError
+        If a weight is NaN or infinite before training (the message names the layer
+        and the array; the inputs are checked as well).
     TrainingDiverged
-        If a batch's loss is NaN or infinite (the message names the epoch and batch;
-        that batch's step is not taken), or the weights are after an epoch's last step.
+        If a batch's loss is NaN or infinite (that batch's step is not taken), or the
+        weights are after an epoch's last step. The message names the epoch, the batch
+        and the steps taken, and the state the network is left in; ``err.history``
+        holds the finished epochs, ``err.restore()`` puts back the weights from before
+        this ``fit`` and ``err.restore("epoch")`` those from the end of the last
+        finished epoch (a copy of the weights is kept at the start and updated once per
+        epoch: none per step).
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -151,8 +156,11 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in,
                        where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
+    check_finite_weights(net)
+    # restore points for TrainingDiverged: at the start, and at the end of each epoch
+    saved = {"start": [p.copy() for _, _, p in net.parameters()], "epoch": None}
     opt = get_optimizer(optimizer)
-    rng = as_generator(seed)
+    rng = as_generator(seed, "seed")
     history = History()
     n = X.shape[0]
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
@@ -173,18 +181,23 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     out = net._forward(xb)
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
-                        raise TrainingDiverged(
-                            f"loss became {loss} at epoch {epoch}, batch {b}; try a smaller "
-                            f"learning rate (optimizer: {opt!r})")
+                        raise diverged(net, opt, history, saved, epoch, b,
+                                       (epoch - 1) * -(-n // batch_size) + b - 1,
+                                       f"loss became {loss} at epoch {epoch}, batch {b}")
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
                     opt.step(net)
                     running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
-                raise TrainingDiverged(f"the weights became NaN or infinite at epoch {epoch} "
-                                       f"(by batch {b}); try a smaller learning rate "
-                                       f"(optimizer: {opt!r})")
+                raise diverged(net, opt, history, saved, epoch, b, epoch * b,
+                               f"the weights became NaN or infinite at epoch {epoch} "
+                               f"(by batch {b})")
+            if saved["epoch"] is None:                     # one copy per epoch, none per step
+                saved["epoch"] = [p.copy() for _, _, p in net.parameters()]
+            else:
+                for (_, _, p), old in zip(net.parameters(), saved["epoch"]):
+                    np.copyto(old, p)
             history.append("loss", running / n)
             if net.is_classifier:
                 history.append("accuracy", correct / n)
@@ -204,10 +217,11 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
 
 def _rows(net, Y: Any, n: int, name: str) -> np.ndarray:
     """Targets checked once for the whole data set (class labels stay labels)."""
-    Y_arr = np.asarray(Y)
+    Y_arr = asarray(Y, name)
     if Y_arr.ndim == 0 or Y_arr.shape[0] != n:
         raise ValueError(f"{name} must have {n} rows (one per example), got shape {Y_arr.shape}")
     if net.loss_fn.categorical and Y_arr.ndim == 1:
         return as_labels(Y_arr, name, net.n_out, n_rows=n)
     probe = np.empty((n, net.n_out), dtype=net.dtype)
     return as_targets(Y_arr, probe, net.loss_fn, where=net.layers[-1].name)
+

@@ -120,3 +120,44 @@ def test_doctest_example_runs():
     import bp.autodiff
     result = doctest.testmod(bp.autodiff)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("x,k,value,slope", [
+    (0.0, 0, 1.0, 0.0), (0.0, 0.0, 1.0, 0.0), (3.0, 0, 1.0, 0.0),   # x**0 is the constant 1
+    (0.0, 1, 0.0, 1.0), (0.0, 2, 0.0, 0.0), (0.0, 3, 0.0, 0.0), (0.0, 1.5, 0.0, 0.0),
+    (-2.0, 2, 4.0, -4.0), (-2.0, 3.0, -8.0, 12.0), (4.0, 0.5, 2.0, 0.25), (2.0, -1, 0.5, -0.25),
+])
+def test_power_at_and_away_from_zero(x, k, value, slope):
+    v = Value(x)
+    y = v ** k
+    y.backward()
+    assert (y.data, v.grad) == (value, slope)
+
+
+def test_power_where_the_derivative_or_value_is_not_finite():
+    with pytest.raises(ValueError, match=r"Value: x \*\* 0.5 at x = 0 has an infinite "
+                                         r"derivative \(0.5 \* x \*\* -0.5\)"):
+        Value(0.0) ** 0.5
+    with pytest.raises(ZeroDivisionError, match=r"Value: x \*\* -1 at x = 0 divides by zero"):
+        Value(1.0) / Value(0.0)
+    with pytest.raises(ValueError, match=r"x \*\* 0.5 for x = -1.0 < 0 is not a real number"):
+        Value(-1.0) ** 0.5
+    with pytest.raises(TypeError, match="constant .* exponent is supported, got bool"):
+        Value(2.0) ** True
+
+
+def test_network_loss_checks_shapes():
+    net = bp.Network([bp.Dense(3, 2, "tanh", rng=1)], loss="mse")
+    X, Y = np.zeros((4, 3)), np.zeros((4, 2))
+    with pytest.raises(ValueError, match=r"X for network_loss must have shape \(batch, 3\), "
+                                         r"got shape \(4, 4\)"):
+        network_loss(net, np.zeros((4, 4)), Y)              # zip would drop the 4th column
+    with pytest.raises(ValueError, match=r"Y must have the prediction's shape \(4, 2\) "
+                                         r"\(output of network_loss\), got shape \(3, 2\)"):
+        network_loss(net, X, Y[:3])                         # zip would drop the 4th example
+    with pytest.raises(ValueError, match=r"Y must have the prediction's shape \(4, 2\)"):
+        network_loss(net, X, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"X for network_loss must be 2-D"):
+        network_loss(net, np.zeros(3), Y)
+    one = bp.Network([bp.Dense(3, 1, "identity", rng=1)], loss="mse")
+    assert network_loss(one, X, np.ones(4)).loss.data == pytest.approx(1.0)   # (batch,) ok

@@ -1,6 +1,8 @@
 """Tests for bp.dual: forward mode agrees with reverse mode and with differences."""
 import math
 
+import numpy as np
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,3 +54,25 @@ def test_one_pass_per_input():
 
     gradient(g, [1.0] * 7)
     assert len(calls) == 7
+
+
+@pytest.mark.parametrize("x,k,value,slope", [
+    (0.0, 0, 1.0, 0.0), (0.0, 0.0, 1.0, 0.0), (3.0, 0, 1.0, 0.0),
+    (0.0, 1, 0.0, 1.0), (0.0, 2, 0.0, 0.0), (0.0, 1.5, 0.0, 0.0),
+    (-2.0, 3, -8.0, 12.0), (4.0, 0.5, 2.0, 0.25), (2.0, np.int64(-1), 0.5, -0.25),
+])
+def test_power_at_and_away_from_zero(x, k, value, slope):
+    y = Dual(x, 1.0) ** k
+    assert (y.val, y.dot) == (value, slope)
+
+
+def test_power_where_the_derivative_or_value_is_not_finite():
+    with pytest.raises(ValueError, match=r"Dual: x \*\* 0.5 at x = 0 has an infinite "
+                                         "derivative"):
+        Dual(0.0, 1.0) ** 0.5
+    with pytest.raises(ZeroDivisionError, match="divides by zero"):
+        Dual(0.0, 1.0) ** -2
+    with pytest.raises(ValueError, match="not a real number"):
+        Dual(-1.0, 1.0) ** 0.5
+    with pytest.raises(TypeError, match="constant .* exponent"):
+        Dual(2.0) ** Dual(2.0)

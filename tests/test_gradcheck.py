@@ -208,3 +208,20 @@ def test_forward_differences_evaluate_f_once_per_entry_plus_one():
     g = bp.numerical_gradient(f, x, eps=1e-6, method="forward")
     assert len(calls) == x.size + 1
     np.testing.assert_allclose(g, 2 * np.arange(5.0), atol=1e-5)
+
+
+@pytest.mark.parametrize("bad,err,msg", [
+    (0, ValueError, "max_entries must be a positive int, got 0"),
+    (-1, ValueError, "max_entries must be a positive int, got -1"),
+    (2.0, TypeError, "max_entries must be a positive int, got float"),
+    (True, TypeError, "max_entries must be a positive int, got bool"),
+])
+def test_max_entries_must_be_positive_or_none(bad, err, msg, rng):
+    net = bp.Network([bp.Dense(2, 3, "tanh", rng=0)], loss="mse")
+    X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 3))
+    with pytest.raises(err, match=msg):
+        bp.gradcheck(net, X, Y, max_entries=bad)
+    full = bp.gradcheck(net, X, Y, max_entries=None)
+    assert full.passed and [r.checked for r in full.rows] == [6, 3]
+    one = bp.gradcheck(net, X, Y, max_entries=1)
+    assert [r.checked for r in one.rows] == [1, 1]

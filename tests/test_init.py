@@ -62,3 +62,28 @@ def test_unknown_initializer():
         init.resolve("glorot", "tanh")
     with pytest.raises(TypeError, match="initializer must be given by name"):
         init.resolve(None, "tanh")
+
+
+def test_as_generator_names_the_argument_and_rejects_negative_seeds():
+    with pytest.raises(ValueError, match=r"seed must be a numpy.random.Generator, an int seed "
+                                         r">= 0 or None, got -1"):
+        init.as_generator(-1, "seed")
+    with pytest.raises(TypeError, match=r"seed must be .* got float 1.5"):
+        init.as_generator(1.5, "seed")
+    with pytest.raises(ValueError, match=r"rng must be .* got -3"):
+        bp.Dense(2, 2, rng=np.int64(-3))
+    with pytest.raises(ValueError, match=r"rng must be .* got -1"):
+        bp.gradcheck(bp.Network([bp.Dense(2, 2, rng=0)]), np.zeros((1, 2)), np.zeros((1, 2)),
+                     max_entries=1, rng=-1)
+    X, y = np.zeros((4, 2)), np.zeros((4, 2))
+    with pytest.raises(ValueError, match=r"seed must be .* got -2"):
+        bp.Network([bp.Dense(2, 2, rng=0)]).fit(X, y, seed=-2, progress=False)
+    with pytest.raises(TypeError, match=r"seed must be .* got float 0.5"):
+        bp.Network([bp.Dense(2, 2, rng=0)]).fit(X, y, seed=0.5, progress=False)
+    for make in (bp.two_moons, bp.spirals):
+        with pytest.raises(ValueError, match=r"seed must be .* got -1"):
+            make(seed=-1)
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0, got -1"):
+        bp.digits(seed=-1)
+    with pytest.raises(TypeError, match=r"seed must be an int >= 0, got float"):
+        bp.digits(seed=1.0)

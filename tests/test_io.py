@@ -139,3 +139,247 @@ def test_save_refuses_what_it_cannot_restore(tmp_path):
     with pytest.raises(TypeError, match="save expects a bp.Network, got Dense"):
         bp.save(bp.Dense(2, 2, rng=0), tmp_path / "x")
     assert not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- atomic, finite save
+def test_a_save_that_fails_half_way_keeps_the_old_file(tmp_path, monkeypatch):
+    old = make_net((2, 3, 1), ("tanh", "sigmoid"), "bce", seed=0)
+    path = bp.save(old, tmp_path / "model.npz")
+    before = path.read_bytes()
+    real_savez = np.savez
+
+    def savez_then_fail(file, **arrays):           # writes some bytes, then the disk is full
+        real_savez(file, **arrays)
+        file.seek(0)
+        file.truncate(len(before) // 2)
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(np, "savez", savez_then_fail)
+    new = make_net((2, 3, 1), ("tanh", "sigmoid"), "bce", seed=1)
+    with pytest.raises(OSError, match="No space left"):
+        bp.save(new, path)
+    assert path.read_bytes() == before                    # the old model is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]   # no temporary file left
+    np.testing.assert_array_equal(bp.load(path).layers[0].W, old.layers[0].W)
+    monkeypatch.setattr(np, "savez", real_savez)
+    bp.save(new, path)                                    # a successful save replaces it
+    np.testing.assert_array_equal(bp.load(path).layers[0].W, new.layers[0].W)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_an_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = bp.save(make_net((2, 1), ("sigmoid",), "bce"), tmp_path / "m")
+    before = path.read_bytes()
+
+    def interrupted(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        bp.save(make_net((2, 1), ("sigmoid",), "bce", seed=3), path)
+    assert path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
+
+
+def test_save_gives_the_permissions_of_a_plain_file(tmp_path):
+    import os
+    import stat
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    path = bp.save(make_net((2, 1), ("sigmoid",), "bce"), tmp_path / "m")
+    assert stat.S_IMODE(os.stat(path).st_mode) == stat.S_IMODE(os.stat(plain).st_mode)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_save_refuses_non_finite_weights(bad, tmp_path):
+    net = make_net((2, 3, 1), ("tanh", "sigmoid"), "bce")
+    net.layers[1].b[0] = bad
+    with pytest.raises(ValueError, match=rf"layer 2 \(Dense\(3->1\)\): b contains {bad} at "
+                                         r"index \(0,\); save refuses weights that load would "
+                                         r"reject \(nothing was written\)"):
+        bp.save(net, tmp_path / "m")
+    assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------ damaged files, built by hand
+def _npy(header: str, data: bytes = b"", magic: bytes = b"\x93NUMPY\x01\x00") -> bytes:
+    """An NPY 1.0 member: magic, version, header length, the header dict, then data."""
+    text = header.encode("latin1")
+    pad = -(len(magic) + 2 + len(text) + 1) % 64
+    text += b" " * pad + b"\n"
+    return magic + len(text).to_bytes(2, "little") + text + data
+
+
+def _zip(path, members: dict, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return path
+
+
+def _good_members(net) -> dict:
+    import io
+    out = {}
+    for key, arr in _good_arrays(net).items():
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        out[f"{key}.npy"] = buf.getvalue()
+    return out
+
+
+def _patch_headers(data: bytes, name: str, local_at: int, central_at: int,
+                   value: int) -> bytes:
+    """Set a 2-byte field of member ``name`` in its local header (``local_at`` bytes
+    after the signature PK\\3\\4: 6 flags, 8 method) and in the central directory
+    (``central_at`` after PK\\1\\2: 8 flags, 10 method)."""
+    out = bytearray(data)
+    for sig, at, name_at in ((b"PK\x03\x04", local_at, 30), (b"PK\x01\x02", central_at, 46)):
+        start = 0
+        while (start := out.find(sig, start)) >= 0:
+            if out[start + name_at:start + name_at + len(name)] == name.encode():
+                out[start + at:start + at + 2] = value.to_bytes(2, "little")
+            start += 4
+    return bytes(out)
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    net = make_net((2, 3, 1), ("tanh", "sigmoid"), "bce")
+    return bp.save(net, tmp_path / "model.npz"), net
+
+
+def test_member_without_an_npy_header(model_file, tmp_path):
+    path, net = model_file
+    members = _good_members(net)
+    members["W1.npy"] = b"just some bytes, no header"
+    with pytest.raises(ValueError, match=r"bad.npz is not a readable bp model file: member "
+                                         r"'W1.npy' has no NPY header, it is not an array"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    members["W1.npy"] = b""
+    with pytest.raises(ValueError, match=r"member 'W1.npy' has no NPY header"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    members["W1.npy"] = _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }",
+                             magic=b"\x93NUMPY\x09\x00")
+    with pytest.raises(ValueError, match=r"member 'W1.npy' has NPY format version \(9, 0\)"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    members["W1.npy"] = _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2) }")[:40]
+    with pytest.raises(ValueError, match=r"member 'W1.npy' has a malformed NPY header"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    members["W1.npy"] = _npy("{'descr': '<f8', 'fortran_order': False, 'shape': [3, 2], }")
+    with pytest.raises(ValueError, match=r"member 'W1.npy' has a malformed NPY header"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    members["W1.npy"] = _npy("__import__('os').system('touch pwned')")
+    with pytest.raises(ValueError, match=r"member 'W1.npy' has a malformed NPY header"):
+        bp.load(_zip(tmp_path / "bad.npz", members))
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_encrypted_member(model_file, tmp_path):
+    path, _ = model_file
+    bad = tmp_path / "locked.npz"
+    bad.write_bytes(_patch_headers(path.read_bytes(), "b1.npy", 6, 8, 0x1))
+    with pytest.raises(ValueError, match=r"locked.npz is not a readable bp model file: member "
+                                         r"'b1.npy' is encrypted"):
+        bp.load(bad)
+
+
+@pytest.mark.parametrize("method", [99, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_unknown_compression_method(method, model_file, tmp_path):
+    path, _ = model_file
+    bad = tmp_path / "odd.npz"
+    bad.write_bytes(_patch_headers(path.read_bytes(), "W2.npy", 8, 10, method))
+    with pytest.raises(ValueError, match=rf"odd.npz is not a readable bp model file: member "
+                                         rf"'W2.npy' uses compression method {method}; only "
+                                         r"stored \(0\) and deflated \(8\) are read"):
+        bp.load(bad)
+
+
+@pytest.mark.parametrize("shape", ["(10**12, 2)", "(1000000000000, 2)", "(3, 2, 10**9)",
+                                   "(2**62, 2**62)", "(3, 3)", "(3, 1)"])
+def test_header_claiming_a_shape_the_data_cannot_fill(shape, model_file, tmp_path):
+    path, net = model_file
+    members = _good_members(net)
+    members["W1.npy"] = _npy(f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}",
+                             net.layers[0].W.tobytes())
+    if "**" in shape:          # not a literal: numpy's header parser refuses it
+        match = r"member 'W1.npy' has a malformed NPY header"
+    else:
+        match = (r"member 'W1.npy' claims shape \(.*\) of float64 \(\d+ bytes\) but holds "
+                 r"48 bytes of data")
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with pytest.raises(ValueError, match=match):
+            bp.load(_zip(tmp_path / "huge.npz", members, compression))
+
+
+def test_header_claiming_a_negative_shape(model_file, tmp_path):
+    _, net = model_file
+    members = _good_members(net)
+    members["W1.npy"] = _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-3, -2), }",
+                             net.layers[0].W.tobytes())
+    with pytest.raises(ValueError, match=r"member 'W1.npy' claims the negative shape"):
+        bp.load(_zip(tmp_path / "neg.npz", members))
+
+
+class _Trap:
+    """Unpickling this would create a file: proof that load never unpickles."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize("descr", ["'|O'", "[('a', '<f8'), ('b', '<i8')]", "'<c16'",
+                                   "'|V16'", "'<M8[s]'"])
+def test_members_that_are_not_plain_arrays(descr, model_file, tmp_path):
+    _, net = model_file
+    members = _good_members(net)
+    members["b1.npy"] = _npy(f"{{'descr': {descr}, 'fortran_order': False, 'shape': (3,), }}",
+                             bytes(48))
+    what = "holds Python objects" if descr == "'|O'" else "has dtype"
+    with pytest.raises(ValueError, match=rf"member 'b1.npy' {what}"):
+        bp.load(_zip(tmp_path / "odd.npz", members))
+
+
+def test_a_pickle_in_the_file_is_never_executed(model_file, tmp_path):
+    _, net = model_file
+    import io
+    marker = tmp_path / "executed"
+    buf = io.BytesIO()
+    np.save(buf, np.array([_Trap(marker)], dtype=object), allow_pickle=True)
+    members = _good_members(net)
+    members["W1.npy"] = buf.getvalue()
+    with pytest.raises(ValueError, match=r"member 'W1.npy' holds Python objects \(dtype '\|O'\)"
+                                         r", which only pickle could read; bp never unpickles"):
+        bp.load(_zip(tmp_path / "trap.npz", members))
+    assert not marker.exists()
+
+
+def test_duplicate_members_and_a_compressed_file(model_file, tmp_path):
+    path, net = model_file
+    members = _good_members(net)
+    back = bp.load(_zip(tmp_path / "packed.npz", members, zipfile.ZIP_DEFLATED))
+    np.testing.assert_array_equal(back.layers[0].W, net.layers[0].W)   # savez_compressed too
+    bad = tmp_path / "twice.npz"
+    with zipfile.ZipFile(bad, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            z.writestr("W1.npy", members["W1.npy"])
+    with pytest.raises(ValueError, match=r"member 'W1.npy' appears twice"):
+        bp.load(bad)
+
+
+def test_fortran_order_and_big_endian_members(model_file, tmp_path):
+    _, net = model_file
+    members = _good_members(net)
+    W = net.layers[0].W
+    members["W1.npy"] = _npy("{'descr': '<f8', 'fortran_order': True, 'shape': (3, 2), }",
+                             W.T.tobytes())
+    np.testing.assert_array_equal(bp.load(_zip(tmp_path / "f.npz", members)).layers[0].W, W)
+    members["W1.npy"] = _npy("{'descr': '>f8', 'fortran_order': False, 'shape': (3, 2), }",
+                             W.astype(">f8").tobytes())
+    members["b1.npy"] = _npy("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }",
+                             net.layers[0].b.astype(">f8").tobytes())
+    with pytest.raises(ValueError, match=r"layer 1: dtype must be float32 or float64, got "
+                                         r">f8"):
+        bp.load(_zip(tmp_path / "be.npz", members))

@@ -110,3 +110,28 @@ def test_forward_returns_a_copy_of_the_cache():
     assert A is not layer.A
     A[...] = 99.0
     np.testing.assert_allclose(layer.A, np.tanh(layer.Z))
+
+
+def test_set_params_checks_finiteness_after_the_cast():
+    layer = bp.Dense(2, 3, rng=0, dtype=np.float32)
+    before = layer.W.copy()
+    W = np.zeros((3, 2))
+    W[1, 0] = 1e39                                   # finite in float64, inf in float32
+    with pytest.raises(ValueError, match=r"Dense\(2->3\): W overflows float32 \(a value of "
+                                         r"magnitude 1e\+39 > 3.4e\+38\)"):
+        layer.set_params(W, np.zeros(3))
+    np.testing.assert_array_equal(layer.W, before)   # nothing written
+    with pytest.raises(ValueError, match="b overflows float32"):
+        layer.set_params(np.zeros((3, 2)), [0, -1e39, 0])
+    layer.set_params(np.full((3, 2), 3e38), np.zeros(3))          # large but representable
+    assert np.all(np.isfinite(layer.W))
+    bp.Dense(2, 3, rng=0).set_params(W, np.zeros(3))              # float64 holds 1e39
+
+
+def test_ragged_inputs_are_named():
+    layer = bp.Dense(2, 2, rng=0)
+    with pytest.raises(ValueError, match=r"input for Dense\(2->2\) is ragged \(rows of lengths "
+                                         r"\[1, 2\]\): every row must have the same number"):
+        layer.forward([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Dense\(2->2\): W is ragged"):
+        layer.set_params([[1.0, 2.0], [3.0]], [0.0, 0.0])

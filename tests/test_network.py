@@ -347,3 +347,80 @@ def test_extreme_inputs_through_a_network(big):
             net.backward(Y)
         assert np.isfinite(value)
         assert all(np.all(np.isfinite(g)) for _, _, g in net.gradients())
+
+
+def test_ragged_X_and_Y_are_named():
+    net = make_net((2, 3, 2), ("tanh", "identity"), "mse")
+    with pytest.raises(ValueError, match=r"X for layer 1 \(Dense\(2->3\)\) is ragged \(rows of "
+                                         r"lengths \[1, 2\]\)"):
+        net.forward([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Y \(output of layer 2 \(Dense\(3->2\)\)\) is ragged"):
+        net.loss([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Y is ragged"):
+        net.fit([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0]], progress=False)
+    clf = make_net((2, 3), ("softmax",), "cross_entropy")
+    with pytest.raises(ValueError, match=r"X for layer 1 .* is ragged"):
+        clf.fit([[1.0, 2.0], [3.0]], [0, 1], progress=False)
+
+
+@pytest.mark.parametrize("make_X", [lambda X: X, lambda X: X[:, :3],
+                                    lambda X: np.asfortranarray(X)])
+def test_changing_X_between_forward_and_backward_leaves_the_gradients(make_X, rng):
+    net = make_net((3, 4, 2), ("tanh", "identity"), "mse")
+    X = make_X(rng.normal(size=(5, 3)))
+    Y = rng.normal(size=(5, 2))
+    net.forward(X.copy())
+    net.backward(Y)
+    expected = [l.dW.copy() for l in net.layers]
+    net.forward(X)
+    X[...] = 0                                        # the caller reuses its buffer
+    net.backward(Y)
+    for layer, dW in zip(net.layers, expected):
+        np.testing.assert_array_equal(layer.dW, dW)
+
+
+def test_conversion_copies_are_not_copied_twice(rng):
+    net = make_net((3, 2), ("identity",), "mse")
+    X32 = rng.normal(size=(4, 3)).astype(np.float32)   # the cast already copies
+    net.forward(X32)
+    assert net.layers[0].A_prev.dtype == np.float64 and net.layers[0].A_prev.base is None
+    net.forward([[1.0, 2.0, 3.0]])
+    assert net.layers[0].A_prev.base is None
+
+
+def test_a_layer_belongs_to_one_network(rng):
+    import gc
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    first = make_net((2, 3, 1), ("tanh", "identity"), "mse")
+    shared = first.layers[0]
+    assert shared.network is first
+    with pytest.raises(ValueError, match=r"layer 1 already belongs to another network \(layer "
+                                         r"1 \(Dense\(2->3\)\) of Network\(2-3-1.*backward "
+                                         "returns wrong gradients; create new bp.Dense"):
+        bp.Network([shared, bp.Dense(3, 2, rng=0)])
+    with pytest.raises(ValueError, match=r"layer 2 already belongs to another network"):
+        bp.Network([bp.Dense(2, 2, rng=0), first.layers[1]])
+    assert first.layers[1].name == "layer 2 (Dense(3->1))"     # not renamed by the failure
+    twin = copy.deepcopy(first)                       # an independent copy owns its copies
+    assert all(l.network is twin for l in twin.layers)
+    assert all(l.network is first for l in first.layers)
+    first.forward(X)
+    first.backward(Y)
+    free = bp.Dense(2, 3, rng=0)
+    with pytest.raises(ValueError, match="unknown loss"):   # a failed network claims nothing
+        bp.Network([free], loss="nope")
+    assert free.network is None
+    bp.Network([free])
+    layers = first.layers
+    del first, twin
+    gc.collect()
+    again = bp.Network(layers)                        # free once the first network is gone
+    assert layers[0].network is again
+
+
+def test_pickled_network_owns_its_layers():
+    import pickle
+    net = make_net((2, 3, 1), ("tanh", "identity"), "mse")
+    back = pickle.loads(pickle.dumps(net))
+    assert all(l.network is back for l in back.layers)
+    np.testing.assert_array_equal(back.layers[0].W, net.layers[0].W)

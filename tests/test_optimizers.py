@@ -186,3 +186,30 @@ def test_big_parameter_arrays_update_exactly(dtype, rng):
     for p0, gi, (_, _, p) in zip(before, g, net.parameters()):
         np.testing.assert_array_equal(p, p0 - lr * gi)
         assert p.dtype == dtype
+
+
+@pytest.mark.parametrize("make,err,msg", [
+    (lambda: bp.Adam(eps=0), ValueError, r"eps must be > 0 .*0/0 = NaN"),
+    (lambda: bp.Adam(eps=0.0), ValueError, r"eps must be > 0"),
+    (lambda: bp.Adam(betas=0.9), TypeError,
+     r"betas must be a pair \(beta1, beta2\), two numbers in \[0, 1\), got float"),
+    (lambda: bp.Adam(betas="ab"), TypeError, r"betas must be a pair .* got str"),
+    (lambda: bp.Adam(betas=(0.9, 0.99, 0.999)), ValueError,
+     r"betas must be a pair, got \(0.9, 0.99, 0.999\); expected \(beta1, beta2\)"),
+    (lambda: bp.Adam(betas=(-0.1, 0.999)), ValueError, r"betas\[0\] must be finite, >= 0"),
+    (lambda: bp.Adam(betas=(0.9, "x")), TypeError, r"betas\[1\] must be a number, got str"),
+])
+def test_adam_edges(make, err, msg):
+    with pytest.raises(err, match=msg):
+        make()
+
+
+def test_adam_with_a_zero_gradient_stays_finite():
+    net = bp.Network([bp.Dense(2, 1, "identity", rng=0)], loss="mse")
+    X = np.zeros((3, 2))                     # dW = 0: v = 0 at every step
+    opt = bp.Adam(lr=0.1, betas=np.array([0.9, 0.999]), eps=1e-12)
+    for _ in range(3):
+        net.forward(X)
+        net.backward(np.ones((3, 1)))
+        opt.step(net)
+    assert np.all(np.isfinite(net.layers[0].W)) and net.layers[0].b[0] > 0

@@ -121,3 +121,19 @@ def test_evaluate_names_missing_values():
         snet.evaluate(snet.loss, net, [0.1, 0.2])
     with pytest.raises(ValueError, match="x must have 2 entries, got 3"):
         bps.substitutions(snet, net, [0.1, 0.2, 0.3])
+
+
+def test_targets_of_the_wrong_shape_are_not_reshaped():
+    f = bps.symbolic_network((2, 2, 2), "sigmoid", "mse").gradient_function()
+    net, _ = build((2, 2, 2), ("sigmoid", "sigmoid"), "mse", 1)
+    with pytest.raises(ValueError, match=r"Y shape \(N, 2\), got \(2, 2\) and \(4,\)"):
+        f(net, np.zeros((2, 2)), np.zeros(4))          # was read as two rows of two
+    with pytest.raises(ValueError, match=r"got \(2, 2\) and \(1, 4\)"):
+        f(net, np.zeros((2, 2)), np.zeros((1, 4)))
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
+        f(net, np.zeros((2, 2, 1)), np.zeros((2, 2)))
+    dW, _ = f(net, np.zeros(2), np.array([0.0, 1.0]))  # one example as 1-D arrays
+    assert dW[1].shape == (2, 2)
+    one = bps.symbolic_network((2, 1), "sigmoid", "mse").gradient_function()
+    net1, _ = build((2, 1), ("sigmoid",), "mse", 1)
+    assert one(net1, np.zeros((3, 2)), np.zeros(3))[0][1].shape == (1, 2)

@@ -197,3 +197,4 @@ def test_progress_bar_on_in_a_notebook(rng, capsys, monkeypatch):
     assert "1/1" in capsys.readouterr().err
     fake.get_ipython = lambda: None                   # plain python with IPython imported
     assert not training._in_notebook()
+

@@ -80,3 +80,29 @@ def test_as_targets_for_each_loss_kind():
     V.as_targets(ok, P, bp.get_loss("cross_entropy"))            # rounding is tolerated
     with pytest.raises(ValueError, match="row 2 sums to 1.1"):
         V.as_targets(np.array([[1, 0], [0, 1], [0.6, 0.5]]), P, bp.get_loss("cross_entropy"))
+
+
+def test_soft_labels_are_checked_at_their_own_precision():
+    rng = np.random.default_rng(0)
+    soft = rng.uniform(size=(200, 5)).astype(np.float32)
+    soft /= soft.sum(axis=1, keepdims=True)               # sums to 1 in float32
+    assert np.max(np.abs(soft.astype(np.float64).sum(axis=1) - 1)) > 1e-9
+    ce = bp.get_loss("cross_entropy")
+    P64 = np.full((200, 5), 0.2)
+    Y = V.as_targets(soft, P64, ce)                        # a float64 network accepts them
+    assert Y.dtype == np.float64 and np.array_equal(Y, soft.astype(np.float64))
+    net = bp.Network([bp.Dense(3, 5, "softmax", rng=0)], loss="cross_entropy")
+    net.fit(rng.normal(size=(200, 3)), soft, epochs=1, progress=False)
+    # float64 targets off by 1e-9: rejected, and the message shows the digits that differ
+    bad = np.array([[0.5, 0.5 + 1e-9], [1.0, 0.0]])
+    with pytest.raises(ValueError, match=r"row 0 sums to 1.000000001 with min 0.5 \(off by "
+                                         r"1e-09; the tolerance for float64 is 4.4e-13\)"):
+        V.as_targets(bad, np.zeros((2, 2)), ce)
+    # the same numbers in float32 are 1 to float32's precision ...
+    V.as_targets(bad.astype(np.float32), np.zeros((2, 2)), ce)
+    # ... but a float32 row that is off by far more than float32 rounding is not
+    with pytest.raises(ValueError, match=r"row 1 sums to 1.000999\d* with min 0.5 .*tolerance for float32"):
+        V.as_targets(np.array([[1, 0], [0.5, 0.501]], dtype=np.float32), np.zeros((2, 2)),
+                     ce)
+    with pytest.raises(ValueError, match=r"sums to 1.1 .*tolerance for float16 is 0.01"):
+        V.as_targets(np.array([[0.6, 0.5]], dtype=np.float16), np.zeros((1, 2)), ce)

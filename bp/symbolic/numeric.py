@@ -79,8 +79,10 @@ class GradientFunction:
         n0, nL = self.net.sizes[0], self.net.sizes[-1]
         if Y.ndim == 1 and np.issubdtype(Y.dtype, np.integer) and nL > 1:
             Y = np.eye(nL)[Y]
-        Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
-        if X.shape[1] != n0 or Y.shape != (len(X), nL):
+        Y = np.asarray(Y, dtype=np.float64)
+        if Y.ndim == 1 and (len(X), nL) in ((1, Y.size), (Y.size, 1)):
+            Y = Y.reshape(len(X), nL)          # one example, or one output per example
+        if X.ndim != 2 or X.shape[1] != n0 or Y.shape != (len(X), nL):
             raise ValueError(f"X must have shape (N, {n0}) and Y shape (N, {nL}), "
                              f"got {X.shape} and {Y.shape}")
         values = [v for W, b in as_params(self.net, params) for v in (*W.ravel(), *b)]
