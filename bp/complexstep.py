@@ -15,8 +15,10 @@ runs the forward formula :math:`Z^l = A^{l-1}(W^l)^\top + \mathbf 1 (b^l)^\top`,
 :math:`A^l = f(Z^l)` and the loss in complex128, on *copies* of the parameters, with
 analytic formulas from :data:`COMPLEX_ACTIVATIONS` and :data:`COMPLEX_LOSSES`. The shifts
 that keep ``exp`` from overflowing use only the real part, a constant as far as the
-imaginary step is concerned. Kinks and clamps (ReLU's ``max(0, z)``, ``abs``) are not
-analytic: a network with them raises a ``ValueError`` naming the layer.
+imaginary step is concerned. ReLU's and leaky ReLU's kink is not analytic: a network
+with them raises a ``ValueError`` naming the layer. The clamps that keep the probability
+losses finite at predictions of exactly 0 or 1 are left out (they are not analytic
+either, and change nothing elsewhere).
 """
 from __future__ import annotations
 
