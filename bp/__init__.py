@@ -16,6 +16,7 @@ from .datasets import digits, one_hot, spirals, two_moons, xor
 from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
                         relative_error)
 from .init import INITIALIZERS
+from . import complexstep, gradcheck_modes   # bp.complexstep, bp.gradcheck_modes
 from .io import load, save
 from .layers import Dense
 from .losses import LOSSES, Loss, get_loss
