@@ -98,6 +98,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q -r benchmarks/requirements.txt
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_symbolic.py
+	$(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf _build notebooks .pytest_cache .hypothesis

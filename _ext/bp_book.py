@@ -186,7 +186,19 @@ def offer_book_pdf(app: Sphinx, pagename: str, templatename: str,
                 "icon": "fas fa-book", "label": "download-book-pdf-button"})
 
 
+def quiet_jieba() -> None:
+    """jieba (Chinese word splitting for the search index) logs its dictionary loading
+    at DEBUG level to stderr on every build; keep only its warnings."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    import logging as std_logging
+    jieba.setLogLevel(std_logging.WARNING)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    quiet_jieba()
     bp_execute.setup(app)          # parallel, never-stale chapter execution
     glue_roles.format_plain_text = format_plain_text
     glue_crossref.format_plain_text = format_plain_text
