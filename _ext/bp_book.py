@@ -39,6 +39,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+import bp_bibstyle  # noqa: F401  (registers the bibliography's author-year labels)
+
 logger = logging.getLogger(__name__)
 
 VENDOR = "vendor"   # under <outdir>/_static/
