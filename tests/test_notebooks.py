@@ -1,5 +1,6 @@
 """The chapters are notebooks too: every one parses as a jupytext notebook with a Python
 kernel, and JupyterLab (from requirements.txt) opens the Markdown files as notebooks."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,29 @@ def test_jupyterlab_opens_markdown_chapters_with_jupytext():
     line = next((l for l in text.splitlines() if "jupyterlab_jupytext" in l and "enabled" in l),
                 None)
     assert line is not None, f"jupytext's JupyterLab extension is not enabled:\n{text}"
+
+
+MAX_CODE_LINE = 88      # what fits the text column at 1400 px (tests/test_book_layout.py)
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_code_cell_lines_fit_the_column(name):
+    nb = jupytext.read(ROOT / f"{name}.md")
+    long = [(i, line) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for line in cell.source.splitlines() if len(line) > MAX_CODE_LINE]
+    assert not long, (f"{name}: {len(long)} code line(s) longer than {MAX_CODE_LINE} "
+                      "characters:\n" + "\n".join(f"  cell {i}: {l}" for i, l in long[:10]))
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_chapters_keep_the_book_figure_style(name):
+    """chapters/matplotlibrc is the one figure style: no chapter lowers its resolution
+    or its font sizes (a figure must stay legible as displayed)."""
+    text = (ROOT / f"{name}.md").read_text(encoding="utf-8")
+    overrides = re.findall(r"""["'](figure\.dpi|font\.size|savefig\.dpi)["']\s*:\s*([\d.]+)""",
+                           text)
+    low = [(k, v) for k, v in overrides
+           if (k.endswith("dpi") and float(v) < 150) or (k == "font.size" and float(v) < 11)]
+    assert not low, f"{name} overrides the book's figure style: {low}"
+    small = re.findall(r"fontsize\s*=\s*([\d.]+)", text)
+    assert all(float(v) >= 9 for v in small), f"{name}: text smaller than 9 pt: {small}"
