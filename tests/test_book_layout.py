@@ -143,7 +143,7 @@ def png_dpi(path: Path) -> float | None:
     return x * 0.0254 if unit == 1 else None
 
 
-FIGURES = """() => [...document.querySelectorAll('main div.cell_output img')].map(i => ({
+FIGURES = """() => [...document.querySelectorAll('article.bd-article img')].map(i => ({
     src: i.getAttribute('src'), alt: i.getAttribute('alt') || '',
     shown: i.getBoundingClientRect().width, natural: i.naturalWidth,
     caption: (i.closest('figure') && i.closest('figure').querySelector('figcaption'))
