@@ -52,8 +52,8 @@ def test_every_erratum_is_numerically_far_off(arch, names):
     for name in names:
         m = table[name]
         assert isinstance(m, bps.Measure), m
-        assert m.relative_error[1] > 0.05, (name, m)
-        assert m.relative_error[net.L] < 1e-12 or name == "no_minus_sign"
+        assert m.relative_distance[1] > 0.05, (name, m)
+        assert m.relative_distance[net.L] < 1e-12 or name == "no_minus_sign"
     undefined = set(E.ERRATA) - set(names)
     assert all(isinstance(table[n], str) and "not even defined" in table[n] for n in undefined)
 
@@ -64,8 +64,9 @@ def test_no_minus_sign_reverses_every_gradient_and_raises_the_loss():
     X, Y = batch(sizes, "mse")
     params = params_for(sizes)
     m = bps.measure_erratum(net, "no_minus_sign", params, X, Y)
-    np.testing.assert_allclose(list(m.relative_error.values()), 2.0, rtol=1e-12)
+    np.testing.assert_allclose(list(m.relative_distance.values()), 2.0, rtol=1e-12)
     np.testing.assert_allclose(list(m.cosine.values()), -1.0, rtol=1e-12)
+    np.testing.assert_allclose(list(m.norm_ratio.values()), 1.0, rtol=1e-12)
     bp_net = bp.Network([bp.Dense(2, 3, "sigmoid"), bp.Dense(3, 1, "sigmoid")], "mse")
     for layer, (W, b) in zip(bp_net.layers, params):
         layer.set_params(W, b)
@@ -118,3 +119,15 @@ def test_errata_table_takes_a_bp_network():
     from_net = bps.errata_table(sym, net, X, Y)
     from_pairs = bps.errata_table(sym, [(l.W, l.b) for l in net.layers], X, Y)
     assert from_net == from_pairs
+
+
+def test_the_articles_column_reading_is_not_the_common_no_transpose_bug():
+    """The article's 4.2 read with columns has no f'; the common bug W delta * f' is not its."""
+    net = bps.symbolic_network((2, 2, 2), "sigmoid", "mse")
+    article = E.ERRATA["column_reading"].deltas(net)[1]
+    assert bps.prove_equal(article, net.W[2] * net.output_delta())
+    assert not bps.prove_equal(article, E.ERRATA["no_transpose"].deltas(net)[1])
+    assert not E.ERRATA["no_transpose"].in_article and E.ERRATA["column_reading"].in_article
+    assert E.ERRATA["no_transpose"].label.startswith("common bug")
+    with pytest.raises(ValueError, match="not square"):
+        E.ERRATA["column_reading"].deltas(bps.symbolic_network((2, 3, 2), "tanh", "mse"))

@@ -235,7 +235,7 @@ def compare_erratum(name: str) -> Derivation:
     """The seed article's formula next to the correct one (see :mod:`bp.symbolic.errata`)."""
     from .errata import get_erratum
     e = get_erratum(name)
-    return (Derivation().add(f"seed article {e.section} (wrong)", None, e.seed)
+    return (Derivation().add(f"{e.label} (wrong)", None, e.seed)
             .add("correct", None, e.correct))
 
 

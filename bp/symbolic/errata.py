@@ -1,16 +1,20 @@
 r"""The seed article's wrong backpropagation formulas, as code that can be run and measured.
 
 The outline article the book started from writes the backward pass with several
-mistakes. Each is an :class:`Erratum` in :data:`ERRATA`; applied to a
+mistakes. Each is an :class:`Erratum` in :data:`ERRATA` (with one common bug that is *not*
+in the article, ``no_transpose``, marked ``in_article=False``); applied to a
 :class:`~bp.symbolic.SymbolicNetwork` it gives the error terms and gradients the
 wrong formula produces, which the book compares with the brute-force gradient:
 
 ==================  =========================================================================
 ``no_weight``       §3.2 step 2: :math:`\delta^{(l)} = \delta^{(l+1)} \odot f'(z^{(l)})`, the
                     :math:`(W^{(l+1)})^\top` is missing (only defined if the sizes allow it)
-``no_transpose``    §4.2 read with column vectors: :math:`W^{(l+1)}\delta^{(l+1)}` instead of
-                    :math:`(W^{(l+1)})^\top\delta^{(l+1)}` (square weights only)
-``no_derivative``   §4.2: :math:`\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)}`, no :math:`f'`
+``no_derivative``   §4.2 read with row vectors, :math:`\delta^{(l)} = (W^{(l+1)})^\top
+                    \delta^{(l+1)}`: no :math:`f'`
+``column_reading``  §4.2 read with column vectors, :math:`\delta^{(l)} = W^{(l+1)}
+                    \delta^{(l+1)}`: no :math:`f'` and no transpose (square weights only)
+``no_transpose``    not in the article, the common hand-written bug:
+                    :math:`W^{(l+1)}\delta^{(l+1)} \odot f'(z^{(l)})` (square weights only)
 ``dz_conflation``   §4.2: two "error terms"; the one used, :math:`\Delta z^{(l)} =
                     \delta^{(l+1)} \odot f'(z^{(l)})`, pairs layer :math:`l+1`'s term with
                     layer :math:`l`'s derivative, while its :math:`\delta` recursion has no f'
@@ -28,10 +32,12 @@ brute force.
 >>> net = bps.symbolic_network((2, 2, 2), "sigmoid", "mse")
 >>> params = [([[0.5, -0.3], [0.8, 0.2]], [0.1, -0.1]), ([[1.0, -1.2], [0.4, 0.7]], [0.0, 0.2])]
 >>> m = bps.measure_erratum(net, "no_minus_sign", params, [[1.0, 2.0]], [[0.0, 1.0]])
->>> {l: round(r, 12) for l, r in m.relative_error.items()}   # reversed: |-g - g| = 2|g|
+>>> {l: round(r, 12) for l, r in m.relative_distance.items()}   # reversed: |-g - g| = 2|g|
 {1: 2.0, 2: 2.0}
 >>> {l: round(c, 12) for l, c in m.cosine.items()}
 {1: -1.0, 2: -1.0}
+>>> {l: round(q, 12) for l, q in m.norm_ratio.items()}          # the length is right
+{1: 1.0, 2: 1.0}
 >>> bps.prove_wrong(net, "no_derivative")[1] is not None   # a point where it is wrong
 True
 """
@@ -75,6 +81,11 @@ def _no_derivative(net: SymbolicNetwork, deltas, article, l):
     return net.W[l + 1].T * deltas[l + 1], None
 
 
+def _column_reading(net: SymbolicNetwork, deltas, article, l):
+    _check_sizes(net, l, net.sizes[l] == net.sizes[l + 1], f"W^({l + 1}) is not square")
+    return net.W[l + 1] * deltas[l + 1], None
+
+
 def _dz_conflation(net: SymbolicNetwork, deltas, article, l):
     # article[l+1] is the article's delta of layer l+1 (no f' anywhere below the output)
     dz, _ = _no_weight(net, article, article, l)
@@ -99,6 +110,8 @@ class Erratum:
         None for ``no_minus_sign``, whose error terms are right.
     sign : int
         The sign of the update :math:`\Delta W` relative to :math:`-\alpha\,\partial L/\partial W`.
+    in_article : bool
+        False for a common bug that the book shows beside the article's formulas.
     """
 
     name: str
@@ -108,6 +121,13 @@ class Erratum:
     explanation: str
     step: Callable | None
     sign: int = 1
+    in_article: bool = True
+
+    @property
+    def label(self) -> str:
+        """Where the formula comes from, for display."""
+        return (f"seed article {self.section}" if self.in_article
+                else f"common bug ({self.section})")
 
     def deltas(self, net: SymbolicNetwork) -> list:
         """The error terms the formula gives, book-indexed (``[L]`` is the true one)."""
@@ -142,16 +162,23 @@ ERRATA: dict[str, Erratum] = {e.name: e for e in [
             r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})",
             "The error must travel back along the weights that carried the signal forward; "
             "without them the shapes only match by accident.", _no_weight),
-    Erratum("no_transpose", "4.2 (with column vectors)",
+    Erratum("no_transpose", "not in the article",
             r"\delta^{(l)} = W^{(l+1)} \delta^{(l+1)} \odot f'(z^{(l)})",
             r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})",
-            "Neuron k of layer l feeds neuron j of layer l+1 through w_jk, so it collects "
-            "the column k of W, i.e. the row k of its transpose.", _no_transpose),
-    Erratum("no_derivative", "4.2",
+            "Neuron j of layer l feeds neuron i of layer l+1 through w_ij, so it collects "
+            "the column j of W, i.e. the row j of its transpose.", _no_transpose,
+            in_article=False),
+    Erratum("no_derivative", "4.2 (with row vectors)",
             r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)}",
             r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})",
             "That is the gradient with respect to the activation a^(l), not the pre-activation "
             "z^(l): the chain rule still has to pass through a = f(z).", _no_derivative),
+    Erratum("column_reading", "4.2 (with column vectors)",
+            r"\delta^{(l)} = W^{(l+1)} \delta^{(l+1)}",
+            r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot f'(z^{(l)})",
+            "Read with column vectors, the article's product has neither the transpose nor "
+            "f': it reads the weights entering layer l+1's neurons instead of those leaving "
+            "layer l's, and stops at a instead of z.", _column_reading),
     Erratum("dz_conflation", "4.2",
             r"\Delta z^{(l)} = \delta^{(l+1)} \odot f'(z^{(l)}),\quad "
             r"\delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)}",
@@ -185,23 +212,29 @@ def prove_wrong(net: SymbolicNetwork, name: str) -> dict[int, dict | None]:
 
 @dataclass(frozen=True)
 class Measure:
-    """How wrong an erratum's gradient is on given numbers.
+    r"""How wrong an erratum's gradient :math:`g` is against the true :math:`g^*`.
 
     Attributes
     ----------
-    relative_error : dict[int, float]
-        Per layer, :math:`\\lVert g_{wrong} - g\\rVert / \\lVert g\\rVert` over W and b.
+    relative_distance : dict[int, float]
+        Per layer, over W and b: :math:`\lVert g - g^*\rVert / \lVert g^*\rVert` (the book's
+        *relative distance*; not :func:`bp.relative_error`, which divides by
+        :math:`\lVert g\rVert + \lVert g^*\rVert`).
     cosine : dict[int, float]
-        Per layer, the cosine between the wrong and the true gradient (-1: reversed).
+        Per layer, :math:`g\cdot g^* / (\lVert g\rVert\lVert g^*\rVert)`: the direction
+        error (1: same direction, -1: reversed).
+    norm_ratio : dict[int, float]
+        Per layer, :math:`\lVert g\rVert / \lVert g^*\rVert`: the length error.
     """
 
     name: str
-    relative_error: dict
+    relative_distance: dict
     cosine: dict
+    norm_ratio: dict
 
     @property
-    def max_relative_error(self) -> float:
-        return max(self.relative_error.values())
+    def max_relative_distance(self) -> float:
+        return max(self.relative_distance.values())
 
 
 def measure_erratum(net: SymbolicNetwork, name: str, params: Any, X: Any, Y: Any) -> Measure:
@@ -209,13 +242,14 @@ def measure_erratum(net: SymbolicNetwork, name: str, params: Any, X: Any, Y: Any
     or ``(W, b)`` pairs) and a batch ``X, Y``, averaged over the batch as ``bp`` does."""
     wrong = GradientFunction(net, get_erratum(name).gradients(net), name)(params, X, Y)
     true = net.gradient_function("brute_force")(params, X, Y)
-    rel, cos = {}, {}
+    rel, cos, ratio = {}, {}, {}
     for l in net.layers:
         w = np.concatenate([wrong[0][l].ravel(), wrong[1][l]])
         t = np.concatenate([true[0][l].ravel(), true[1][l]])
         rel[l] = float(np.linalg.norm(w - t) / np.linalg.norm(t))
         cos[l] = float(w @ t / (np.linalg.norm(w) * np.linalg.norm(t)))
-    return Measure(name, rel, cos)
+        ratio[l] = float(np.linalg.norm(w) / np.linalg.norm(t))
+    return Measure(name, rel, cos, ratio)
 
 
 def errata_table(net: SymbolicNetwork, params: Any, X: Any, Y: Any) -> dict[str, Measure | str]:
