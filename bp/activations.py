@@ -2,7 +2,8 @@ r"""Activation functions, each with its value and its derivative as functions of
 
 An activation is applied element by element, :math:`a = f(z)`, except ``softmax``,
 which maps a whole row to probabilities. Each is an :class:`Activation` in the
-registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`.
+registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`. GELU, SiLU and
+ELU are defined in :mod:`bp.smooth_relus` and registered here.
 
 During the backward pass an element-wise activation contributes the factor
 :math:`f'(z)` of :math:`\delta = \frac{\partial L}{\partial a} \odot f'(z)`. Softmax
