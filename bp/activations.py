@@ -2,7 +2,8 @@ r"""Activation functions, each with its value and its derivative as functions of
 
 An activation is applied element by element, :math:`a = f(z)`, except ``softmax``,
 which maps a whole row to probabilities. Each is an :class:`Activation` in the
-registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`.
+registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`. GELU, SiLU and
+ELU are defined in :mod:`bp.smooth_relus` and registered here.
 
 During the backward pass an element-wise activation contributes the factor
 :math:`f'(z)` of :math:`\delta = \frac{\partial L}{\partial a} \odot f'(z)`. Softmax
@@ -13,7 +14,6 @@ All functions keep the dtype of their input (float32 stays float32).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -115,29 +115,9 @@ def softplus_prime(z: Array) -> Array:
     return sigmoid(z)
 
 
-_GELU_C = math.sqrt(2 / math.pi)
-_GELU_K = 0.044715
-
-
-def gelu_tanh(z: Array) -> Array:
-    r"""GELU, tanh approximation (PyTorch's ``approximate="tanh"``).
-
-    .. math:: f(z) = \tfrac12 z \left(1 + \tanh\!\big(c\,(z + 0.044715 z^3)\big)\right),
-              \quad c = \sqrt{2/\pi}
-    """
-    z = np.asarray(z)
-    return 0.5 * z * (1 + np.tanh(_GELU_C * (z + _GELU_K * z ** 3)))
-
-
-def gelu_tanh_prime(z: Array) -> Array:
-    r"""Derivative of :func:`gelu_tanh`.
-
-    .. math:: f'(z) = \tfrac12 (1 + t) + \tfrac12 z (1 - t^2)\, c\,(1 + 3 \cdot 0.044715 z^2),
-              \quad t = \tanh\!\big(c\,(z + 0.044715 z^3)\big)
-    """
-    z = np.asarray(z)
-    t = np.tanh(_GELU_C * (z + _GELU_K * z ** 3))
-    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _GELU_C * (1 + 3 * _GELU_K * z * z)
+# GELU, SiLU and ELU live in their own module, which uses the sigmoid defined above
+from .smooth_relus import (elu, elu_prime, gelu_tanh, gelu_tanh_prime,  # noqa: E402
+                           silu, silu_prime)
 
 
 def softmax(z: Array) -> Array:
@@ -230,6 +210,8 @@ ACTIVATIONS: dict[str, Activation] = {
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime),
     "softplus": Activation("softplus", softplus, softplus_prime),
     "gelu_tanh": Activation("gelu_tanh", gelu_tanh, gelu_tanh_prime),
+    "silu": Activation("silu", silu, silu_prime),
+    "elu": Activation("elu", elu, elu_prime),
     "softmax": Activation("softmax", softmax, None, elementwise=False,
                           jacobian=softmax_jacobian, vjp_fn=softmax_vjp),
 }

@@ -25,6 +25,8 @@ SYMPY_FORMULAS = {
     "softplus": sp.log(1 + sp.exp(z_sym)),
     "gelu_tanh": sp.Rational(1, 2) * z_sym
     * (1 + sp.tanh(_C * (z_sym + sp.Rational(44715, 1000000) * z_sym ** 3))),
+    "silu": z_sym / (1 + sp.exp(-z_sym)),
+    "elu": sp.Piecewise((z_sym, z_sym > 0), (sp.exp(z_sym) - 1, True)),
 }
 
 shapes = hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6)
@@ -34,7 +36,7 @@ z_arrays = hnp.arrays(np.float64, shapes, elements=values)
 
 def test_registry_names():
     assert set(bp.ACTIVATIONS) == {"identity", "sigmoid", "tanh", "relu", "leaky_relu",
-                                   "softplus", "gelu_tanh", "softmax"}
+                                   "softplus", "gelu_tanh", "silu", "elu", "softmax"}
     assert set(SYMPY_FORMULAS) == set(ELEMENTWISE)
     for name, act in bp.ACTIVATIONS.items():
         assert act.name == name and bp.get_activation(name) is act
@@ -193,7 +195,7 @@ def test_float32_in_float32_out_and_input_untouched(name, rng):
 # ------------------------------------------------------------- registry/API
 def test_unknown_name_suggests_closest():
     with pytest.raises(ValueError, match=r"unknown activation 'sigmod' \(did you mean "
-                                         r"'sigmoid'\?\); known: gelu_tanh, identity"):
+                                         r"'sigmoid'\?\); known: elu, gelu_tanh, identity"):
         bp.get_activation("sigmod")
     with pytest.raises(ValueError, match="unknown activation 'gelu'.*did you mean 'gelu_tanh'"):
         bp.get_activation("gelu")

@@ -23,6 +23,8 @@ ACT = {
     "leaky_relu": lambda z: anp.where(z > 0, z, 0.01 * z),
     "softplus": lambda z: anp.log(1 + anp.exp(z)),
     "gelu_tanh": lambda z: 0.5 * z * (1 + anp.tanh(C * (z + 0.044715 * z ** 3))),
+    "silu": lambda z: z / (1 + anp.exp(-z)),
+    "elu": lambda z: anp.where(z > 0, z, anp.exp(anp.minimum(z, 0.0)) - 1),
     "softmax": lambda z: anp.exp(z) / anp.sum(anp.exp(z), axis=1, keepdims=True),
 }
 

@@ -47,6 +47,10 @@ CORRECT = {
                    + 0.5 * z * (1 - np.tanh(C * (z + 0.044715 * z ** 3)) ** 2)
                    * C * (1 + 3 * 0.044715 * z ** 2)),
     ),
+    "silu": (lambda z: z * stable_sigmoid(z),
+             lambda z: stable_sigmoid(z) + z * stable_sigmoid(z) * stable_sigmoid(-z)),
+    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))),
 }
 
 

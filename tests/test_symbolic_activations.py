@@ -39,7 +39,8 @@ def test_lambdified_matches_bp(name):
     np.testing.assert_allclose(np.broadcast_to(df(zs), zs.shape), ref.df(zs), rtol=1e-13)
 
 
-@pytest.mark.parametrize("name, at_zero", [("relu", 0), ("leaky_relu", sp.Rational(1, 100))])
+@pytest.mark.parametrize("name, at_zero", [("relu", 0), ("leaky_relu", sp.Rational(1, 100)),
+                                           ("elu", 1)])
 def test_kink_convention_matches_bp(name, at_zero):
     assert SA.ACTIVATIONS[name].derivative(sp.Integer(0)) == at_zero
     assert float(at_zero) == bp.ACTIVATIONS[name].df(np.array([0.0]))[0]
@@ -76,3 +77,13 @@ def test_names_mirror_bp():
 def test_unknown_name_fails():
     with pytest.raises(ValueError, match="unknown symbolic activation 'sigmod'"):
         SA.get_activation("sigmod")
+
+
+def test_kink_value_is_a_convention_not_sympys_heaviside():
+    """diff(Max(0, z)) is SymPy's Heaviside, 1/2 at 0; bp's Piecewise chooses 0 (PyTorch)."""
+    h = sp.diff(sp.Max(0, z), z)
+    assert h.subs(z, 0) == sp.Rational(1, 2)
+    assert SA.ACTIVATIONS["relu"].derivative(sp.Integer(0)) == 0
+    # the convention sits in the condition: writing z >= 0 would have chosen 1
+    other = sp.diff(sp.Piecewise((z, z >= 0), (0, True)), z)
+    assert other.subs(z, 0) == 1

@@ -70,3 +70,17 @@ def test_network_gradients_match_torch(rng):
     for layer, (W, b) in zip(net.layers, params):
         np.testing.assert_allclose(layer.dW, W.grad.numpy(), rtol=1e-10, atol=1e-15)
         np.testing.assert_allclose(layer.db, b.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name, fn", [("silu", lambda t: F.silu(t)), ("elu", lambda t: F.elu(t))])
+def test_smooth_relus_and_kinks_match_torch(name, fn):
+    z = np.array([-3.0, -0.5, 0.0, 0.7, 2.5])
+    t = _t(z, grad=True)
+    out = fn(t)
+    out.sum().backward()
+    act = bp.get_activation(name)
+    np.testing.assert_allclose(act.f(z), out.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(act.df(z), t.grad.numpy(), rtol=1e-12)
+    r = _t(np.zeros(1), grad=True)
+    F.relu(r).sum().backward()
+    assert float(r.grad[0]) == float(bp.get_activation("relu").df(np.zeros(1))[0]) == 0.0

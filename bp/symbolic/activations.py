@@ -10,8 +10,11 @@ It carries
   :math:`\sigma(1-\sigma)`), which :meth:`SymActivation.prove` shows equal to the
   ``diff`` result.
 
-ReLU and leaky ReLU are ``Piecewise`` with the derivative at the kink chosen as in
-``bp`` (and PyTorch): 0 for ReLU, 0.01 for leaky ReLU. Softmax maps a whole vector,
+ReLU, leaky ReLU and ELU are ``Piecewise``. The value of a derivative at the kink
+:math:`z = 0` is a *convention*, not a result: it is whichever branch the condition
+``z > 0`` leaves 0 to, and the conditions are written so that it matches ``bp`` (and
+PyTorch): 0 for ReLU, 0.01 for leaky ReLU (ELU with :math:`\alpha = 1` is 1 from both
+sides). ``sympy.diff(sympy.Max(0, z))`` would give ``Heaviside(z)``, which is 1/2 at 0. Softmax maps a whole vector,
 so it lives in :data:`SOFTMAX` with its Jacobian :math:`\operatorname{diag}(s) - s s^\top`.
 
 >>> import sympy as sp
@@ -59,6 +62,22 @@ def _leaky(z):
 
 def _leaky_textbook(z):
     return sp.Piecewise((1, z > 0), (LEAKY_SLOPE, True))
+
+
+def _silu(z):
+    return z * sigmoid(z)
+
+
+def _silu_textbook(z):
+    return sigmoid(z) * (1 + z * (1 - sigmoid(z)))
+
+
+def _elu(z):
+    return sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True))
+
+
+def _elu_textbook(z):
+    return sp.Piecewise((1, z > 0), (sp.exp(z), True))
 
 
 def _gelu(z):
@@ -118,6 +137,10 @@ ACTIVATIONS: dict[str, SymActivation] = {
                               r"\operatorname{softplus}'(z) = \sigma(z)"),
     "gelu_tanh": SymActivation("gelu_tanh", _gelu, _gelu_textbook,
                                r"f'(z) = \tfrac12(1+t) + \tfrac12 z (1-t^2)\,c\,(1 + 3kz^2)"),
+    "silu": SymActivation("silu", _silu, _silu_textbook,
+                          r"f'(z) = \sigma(z)\,\bigl(1 + z\,(1 - \sigma(z))\bigr)"),
+    "elu": SymActivation("elu", _elu, _elu_textbook,
+                         r"f'(z) = 1 \text{ if } z > 0 \text{ else } e^{z}"),
 }
 
 
