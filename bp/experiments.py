@@ -144,7 +144,8 @@ class Comparison:
 
 
 def claim_greater(a: Runs, b: Runs | float, margin: float = 0.0,
-                  min_wins: float | None = None, what: str = "a > b") -> Comparison:
+                  min_wins: float | None = None, what: str = "a > b",
+                  _sign: float = 1.0) -> Comparison:
     r"""Check that ``a`` exceeds ``b`` on average by more than ``margin``.
 
     Parameters
@@ -184,9 +185,10 @@ def claim_greater(a: Runs, b: Runs | float, margin: float = 0.0,
     d = a.values - bv
     wins = float(np.mean(d > 0))
     diff = Runs(a.seeds, d)
-    numbers = (f"mean {a.mean:.4g} vs {float(bv.mean()):.4g} (difference {diff.mean:.4g}, "
-               f"sd {diff.std:.2g}), margin {margin:.4g}, ahead in {int(np.sum(d > 0))} of "
-               f"{len(d)} seeds")
+    # (claim_less calls this with both sides negated; _sign = -1 prints them as given)
+    numbers = (f"mean {_sign * a.mean:.4g} vs {_sign * float(bv.mean()):.4g} (difference "
+               f"{_sign * diff.mean:.4g}, sd {diff.std:.2g}), margin {margin:.4g}, ahead in "
+               f"{int(np.sum(d > 0))} of {len(d)} seeds")
     if not diff.mean > margin:
         raise ClaimFailed(f"claim '{what}' fails on the means: {numbers}")
     if min_wins is not None and wins < min_wins:
@@ -202,5 +204,5 @@ def claim_less(a: Runs, b: Runs | float, margin: float = 0.0,
     if not isinstance(a, Runs) or a.values.ndim != 1:
         raise TypeError("a must be scalar-valued Runs (from bp.repeat)")
     neg_b = Runs(b.seeds, -b.values) if isinstance(b, Runs) else -float(b)
-    result = claim_greater(Runs(a.seeds, -a.values), neg_b, margin, min_wins, what)
+    result = claim_greater(Runs(a.seeds, -a.values), neg_b, margin, min_wins, what, _sign=-1.0)
     return Comparison(Runs(a.seeds, -result.diff.values), result.wins)

@@ -89,3 +89,10 @@ def test_claim_arguments_are_checked():
     with pytest.raises(ValueError, match="min_wins"):
         bp.claim_greater(a, 0.0, min_wins=1.5)
     assert isinstance(a, Runs)
+
+
+def test_claim_less_failure_prints_the_means_as_given():
+    a = bp.repeat(lambda s: 0.3, seeds=range(3))
+    b = bp.repeat(lambda s: 0.2, seeds=range(3))
+    with pytest.raises(ClaimFailed, match=r"mean 0.3 vs 0.2 \(difference 0.1"):
+        bp.claim_less(a, b)
