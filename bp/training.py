@@ -17,6 +17,7 @@ from ._validation import as_labels, as_matrix, check_positive_int
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
+from .schedules import apply as apply_schedule, check_schedule
 
 
 class TrainingDiverged(FloatingPointError):
@@ -107,7 +108,7 @@ def _batch_targets(net, Y: np.ndarray, sel, eye: np.ndarray) -> tuple[np.ndarray
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         optimizer: Optimizer | str | None = None, shuffle: bool = True,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None, schedule: Any = None) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -126,6 +127,10 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Drives the shuffling.
     progress : bool or None
         A tqdm bar over epochs; ``None`` shows it only in a terminal or a notebook.
+    schedule : bp.schedules.Schedule or callable or None
+        Learning-rate factor per optimizer *step* (batch, not epoch): before every step
+        ``optimizer.lr = optimizer.initial_lr * schedule(optimizer.t)``
+        (:func:`bp.schedules.apply`). ``None`` keeps the rate constant.
 
     Returns
     -------
@@ -152,6 +157,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                        where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
     opt = get_optimizer(optimizer)
+    if schedule is not None:
+        schedule = check_schedule(schedule)
     rng = as_generator(seed)
     history = History()
     n = X.shape[0]
@@ -179,6 +186,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
+                    if schedule is not None:
+                        apply_schedule(schedule, opt)
                     opt.step(net)
                     running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
