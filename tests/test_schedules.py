@@ -123,9 +123,9 @@ def test_matches_torch_schedulers_when_available(which):
             StepDecay(3, 0.5)
     else:
         sched, ours = torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=8), Cosine(8)
-    for t in range(10):
+    for t in range(9):              # past T_max torch's cosine rises again; ours stays
         assert math.isclose(topt.param_groups[0]["lr"], 0.3 * ours(t), rel_tol=1e-12,
-                            abs_tol=1e-15)
+                            abs_tol=1e-12)
         topt.step()
         sched.step()
 
