@@ -22,6 +22,8 @@ from .layers import Dense
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
+from .adaptive import AdaGrad, AdamW, RMSProp
+from .schedules import Cosine, StepDecay, Warmup
 from .training import History, TrainingDiverged, fit
 
 __version__ = "0.1.0"
@@ -32,4 +34,5 @@ __all__ = [
     "TrainingDiverged", "gradcheck", "GradCheckReport", "numerical_gradient", "check_derivative",
     "relative_error", "xor", "two_moons", "spirals", "digits", "one_hot", "save", "load",
     "repeat", "Runs", "claim_greater", "claim_less", "ClaimFailed",
+    "AdaGrad", "AdamW", "RMSProp", "Cosine", "StepDecay", "Warmup",
 ]

@@ -177,9 +177,13 @@ class Adam(Optimizer):
         self.weight_decay = _check_rate(weight_decay, "weight_decay")
 
     def update(self, key, p, g):
-        t = p.dtype.type
         if self.weight_decay:
-            g = g + t(self.weight_decay) * p
+            g = g + p.dtype.type(self.weight_decay) * p     # coupled: an L2 term in g
+        self._adam_step(key, p, g)
+
+    def _adam_step(self, key, p, g):
+        """The bias-corrected moment step itself (shared with :class:`bp.AdamW`)."""
+        t = p.dtype.type
         s = self.state.get(key)
         if s is None:
             s = self.state[key] = {"m": np.zeros_like(p), "v": np.zeros_like(p)}

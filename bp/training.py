@@ -18,6 +18,7 @@ from .divergence import TrainingDiverged, check_finite_weights, diverged
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
+from .schedules import apply as apply_schedule, check_schedule
 
 
 @dataclass
@@ -104,7 +105,7 @@ def _batch_targets(net, Y: np.ndarray, sel, eye: np.ndarray) -> tuple[np.ndarray
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         optimizer: Optimizer | str | None = None, shuffle: bool = True,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None, schedule: Any = None) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -123,6 +124,10 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Drives the shuffling.
     progress : bool or None
         A tqdm bar over epochs; ``None`` shows it only in a terminal or a notebook.
+    schedule : bp.schedules.Schedule or callable or None
+        Learning-rate factor per optimizer *step* (batch, not epoch): before every step
+        ``optimizer.lr = optimizer.initial_lr * schedule(optimizer.t)``
+        (:func:`bp.schedules.apply`). ``None`` keeps the rate constant.
 
     Returns
     -------
@@ -160,6 +165,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     # restore points for TrainingDiverged: at the start, and at the end of each epoch
     saved = {"start": [p.copy() for _, _, p in net.parameters()], "epoch": None}
     opt = get_optimizer(optimizer)
+    if schedule is not None:
+        schedule = check_schedule(schedule)
     rng = as_generator(seed, "seed")
     history = History()
     n = X.shape[0]
@@ -187,6 +194,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
+                    if schedule is not None:
+                        apply_schedule(schedule, opt)
                     opt.step(net)
                     running += loss * xb.shape[0]
             if not all(np.all(np.isfinite(p)) for _, _, p in net.parameters()):
