@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_labels, as_matrix, check_positive_int
+from .early_stopping import BestWeights
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
@@ -26,9 +27,11 @@ class TrainingDiverged(FloatingPointError):
 @dataclass
 class History:
     """Per-epoch metrics: ``loss`` and, when they apply, ``accuracy``, ``val_loss``,
-    ``val_accuracy``. Index it like a dict: ``history["loss"]``."""
+    ``val_accuracy``. Index it like a dict: ``history["loss"]``. With early stopping,
+    ``best_epoch`` is the (1-based) epoch of the lowest ``val_loss``."""
 
     metrics: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
 
     def append(self, name: str, value: float) -> None:
         self.metrics.setdefault(name, []).append(float(value))
@@ -107,7 +110,8 @@ def _batch_targets(net, Y: np.ndarray, sel, eye: np.ndarray) -> tuple[np.ndarray
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         optimizer: Optimizer | str | None = None, shuffle: bool = True,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None,
+        patience: int | None = None, restore_best: bool = False) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -126,6 +130,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Drives the shuffling.
     progress : bool or None
         A tqdm bar over epochs; ``None`` shows it only in a terminal or a notebook.
+    patience : int or None
+        Early stopping: stop after ``patience`` epochs without a new lowest ``val_loss``
+        (needs ``validation``; see :mod:`bp.early_stopping`).
+    restore_best : bool
+        At the end, set the weights back to those of the epoch with the lowest
+        ``val_loss`` (``history.best_epoch``); needs ``validation``.
 
     Returns
     -------
@@ -151,6 +161,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in,
                        where=net.layers[0].name)
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
+    best = BestWeights(patience, restore_best, validation is not None)
     opt = get_optimizer(optimizer)
     rng = as_generator(seed)
     history = History()
@@ -196,9 +207,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             if bar is not None:
                 bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.metrics.items()})
                 bar.update(1)
+            if best.update(net, history["val_loss"][-1] if best.active else 0.0, epoch):
+                break
     finally:
         if bar is not None:
             bar.close()
+    history.best_epoch = best.finish(net)
     return history
 
 
