@@ -15,6 +15,7 @@ import numpy as np
 
 from ._validation import as_labels, as_matrix, asarray, check_positive_int
 from .divergence import TrainingDiverged, check_finite_weights, diverged
+from .early_stopping import BestWeights
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
@@ -24,9 +25,11 @@ from .schedules import apply as apply_schedule, check_schedule
 @dataclass
 class History:
     """Per-epoch metrics: ``loss`` and, when they apply, ``accuracy``, ``val_loss``,
-    ``val_accuracy``. Index it like a dict: ``history["loss"]``."""
+    ``val_accuracy``. Index it like a dict: ``history["loss"]``. With early stopping,
+    ``best_epoch`` is the (1-based) epoch of the lowest ``val_loss``."""
 
     metrics: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
 
     def append(self, name: str, value: float) -> None:
         self.metrics.setdefault(name, []).append(float(value))
@@ -105,7 +108,8 @@ def _batch_targets(net, Y: np.ndarray, sel, eye: np.ndarray) -> tuple[np.ndarray
 def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         optimizer: Optimizer | str | None = None, shuffle: bool = True,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
-        progress: bool | None = None, schedule: Any = None) -> History:
+        progress: bool | None = None, schedule: Any = None,
+        patience: int | None = None, restore_best: bool = False) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -128,6 +132,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Learning-rate factor per optimizer *step* (batch, not epoch): before every step
         ``optimizer.lr = optimizer.initial_lr * schedule(optimizer.t)``
         (:func:`bp.schedules.apply`). ``None`` keeps the rate constant.
+    patience : int or None
+        Early stopping: stop after ``patience`` epochs without a new lowest ``val_loss``
+        (needs ``validation``; see :mod:`bp.early_stopping`).
+    restore_best : bool
+        At the end, set the weights back to those of the epoch with the lowest
+        ``val_loss`` (``history.best_epoch``); needs ``validation``.
 
     Returns
     -------
@@ -164,6 +174,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     check_finite_weights(net)
     # restore points for TrainingDiverged: at the start, and at the end of each epoch
     saved = {"start": [p.copy() for _, _, p in net.parameters()], "epoch": None}
+    best = BestWeights(patience, restore_best, validation is not None)
     opt = get_optimizer(optimizer)
     if schedule is not None:
         schedule = check_schedule(schedule)
@@ -218,9 +229,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             if bar is not None:
                 bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.metrics.items()})
                 bar.update(1)
+            if best.update(net, history["val_loss"][-1] if best.active else 0.0, epoch):
+                break
     finally:
         if bar is not None:
             bar.close()
+    history.best_epoch = best.finish(net)
     return history
 
 

@@ -198,3 +198,58 @@ def test_progress_bar_on_in_a_notebook(rng, capsys, monkeypatch):
     fake.get_ipython = lambda: None                   # plain python with IPython imported
     assert not training._in_notebook()
 
+
+def _overfitting_run(rng, **kwargs):
+    """A wide net, few examples, a large step: the validation loss has its minimum early."""
+    X, y = _data(rng, 30)
+    Xv, yv = _data(rng, 60)
+    net = make_net((3, 32, 3), ("tanh", "identity"), "softmax_cross_entropy", seed=1)
+    hist = net.fit(X, y, epochs=60, batch_size=8, optimizer=bp.Adam(0.05),
+                   validation=(Xv, yv), seed=2, progress=False, **kwargs)
+    return net, hist, (X, y, Xv, yv)
+
+
+def test_restore_best_keeps_the_weights_of_the_lowest_validation_loss(rng):
+    net, hist, (X, y, Xv, yv) = _overfitting_run(np.random.default_rng(5), restore_best=True)
+    plain_net, plain, _ = _overfitting_run(np.random.default_rng(5))
+    assert plain.best_epoch is None and len(hist) == len(plain) == 60   # no early stop
+    np.testing.assert_array_equal(hist["val_loss"], plain["val_loss"])  # same run
+    best = int(np.argmin(hist["val_loss"])) + 1
+    assert hist.best_epoch == best and best < 50       # the minimum is not at the end
+    # the restored network is the one that was validated at epoch `best` ...
+    assert net.loss(Xv, yv) == pytest.approx(hist["val_loss"][best - 1], rel=1e-12)
+    assert net.loss(Xv, yv) < plain_net.loss(Xv, yv)
+    # ... and equals a run that simply stopped there (same seeds, same batches)
+    ref = make_net((3, 32, 3), ("tanh", "identity"), "softmax_cross_entropy", seed=1)
+    ref.fit(X, y, epochs=best, batch_size=8, optimizer=bp.Adam(0.05), seed=2,
+            progress=False)
+    for a, b in zip(_weights(net), _weights(ref)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_patience_stops_after_that_many_epochs_without_a_new_best():
+    _, full, _ = _overfitting_run(np.random.default_rng(5))
+    _, hist, _ = _overfitting_run(np.random.default_rng(5), patience=5)
+    vl = np.array(full["val_loss"])
+    # the first epoch t whose best so far is 5 epochs old
+    best_so_far = np.array([int(np.argmin(vl[:t])) + 1 for t in range(1, 61)])
+    stop = int(np.flatnonzero(np.arange(1, 61) - best_so_far >= 5)[0]) + 1
+    assert len(hist) == stop < 60 and hist.best_epoch == best_so_far[stop - 1]
+    np.testing.assert_array_equal(hist["val_loss"], vl[:stop])
+    _, long, _ = _overfitting_run(np.random.default_rng(5), patience=100)
+    assert len(long) == 60
+
+
+@pytest.mark.parametrize("kwargs,err,msg", [
+    ({"patience": 0, "validation": True}, ValueError, "patience must be a positive int"),
+    ({"patience": 3}, ValueError, r"watch the validation loss: pass validation=\(X_val"),
+    ({"restore_best": True}, ValueError, "watch the validation loss"),
+    ({"restore_best": "yes", "validation": True}, TypeError,
+     "restore_best must be a bool, got str"),
+])
+def test_early_stopping_bad_arguments(kwargs, err, msg, rng):
+    X, y = _data(rng)
+    if kwargs.pop("validation", False):
+        kwargs["validation"] = (X, y)
+    with pytest.raises(err, match=msg):
+        _clf().fit(X, y, epochs=2, progress=False, **kwargs)
