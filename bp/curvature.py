@@ -94,8 +94,8 @@ def hessian(net, X: Any, Y: Any, eps: float = 1e-5) -> np.ndarray:
 
 
 def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: int = 200,
-                   tol: float = 1e-9, seed: int | np.random.Generator | None = 0
-                   ) -> tuple[float, np.ndarray]:
+                   tol: float = 1e-9, seed: int | np.random.Generator | None = 0,
+                   v0: Any = None) -> tuple[float, np.ndarray]:
     r"""Power iteration: the eigenvalue of largest magnitude of a symmetric operator.
 
     Repeats :math:`v \leftarrow Mv/\lVert Mv\rVert` from a random start and returns the
@@ -113,6 +113,8 @@ def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: 
     tol : float
     seed : int or Generator or None
         For the random start.
+    v0 : array_like, shape (dim,), optional
+        A start vector instead (e.g. the last estimate, when the operator changed a little).
 
     Returns
     -------
@@ -124,7 +126,9 @@ def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: 
         raise ValueError(f"dim must be a positive int, got {dim!r}")
     if isinstance(iters, bool) or not isinstance(iters, (int, np.integer)) or iters < 1:
         raise ValueError(f"iters must be a positive int, got {iters!r}")
-    v = as_generator(seed).normal(size=dim)
+    v = as_generator(seed).normal(size=dim) if v0 is None else _vector(v0, dim, "v0")
+    if not np.linalg.norm(v) > 0:
+        raise ValueError("v0 must not be the zero vector")
     v /= np.linalg.norm(v)
     lam = np.inf
     for _ in range(iters):

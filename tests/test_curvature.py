@@ -82,6 +82,10 @@ def test_top_eigenvalue_of_a_known_matrix():
     lam, v = top_eigenvalue(lambda u: M @ u, 6, iters=500, tol=1e-12, seed=0)
     assert lam == pytest.approx(5.0, rel=1e-8)
     np.testing.assert_allclose(abs(v @ Q[:, 0]), 1.0, rtol=1e-6)
+    start = v + 0.01 * Q[:, 1]                       # a warm start converges in few products
+    calls = []
+    lam2, _ = top_eigenvalue(lambda u: calls.append(1) or M @ u, 6, tol=1e-10, v0=start)
+    assert lam2 == pytest.approx(5.0, rel=1e-8) and len(calls) < 20
 
 
 def test_top_eigenvalue_of_a_network_hessian_matches_eigvalsh():
@@ -125,6 +129,10 @@ def test_top_eigenvalue_rejects_bad_arguments():
         top_eigenvalue(lambda u: u, 3, iters=0)
     with pytest.raises(ValueError, match=r"matvec must return shape \(3,\)"):
         top_eigenvalue(lambda u: np.ones(2), 3)
+    with pytest.raises(ValueError, match="v0 must not be the zero vector"):
+        top_eigenvalue(lambda u: u, 3, v0=np.zeros(3))
+    with pytest.raises(ValueError, match=r"v0 must have shape \(3,\)"):
+        top_eigenvalue(lambda u: u, 3, v0=np.ones(4))
     with pytest.raises(ValueError, match=r"theta must have shape"):
         set_flat_params(_tiny_tanh_net()[0], np.ones(2))
 
