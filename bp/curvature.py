@@ -7,9 +7,9 @@ the gradient is differentiable, so by a centered difference along :math:`v`
 .. math:: H v \approx \frac{\nabla\mathcal{L}(\theta + \varepsilon v)
                             - \nabla\mathcal{L}(\theta - \varepsilon v)}{2\varepsilon},
 
-with an error of order :math:`\varepsilon^2`. Power iteration on these products gives the
-eigenvalue of :math:`H` of largest magnitude, the :math:`\lambda_{\max}` that limits the
-learning rate of gradient descent (:math:`\alpha < 2/\lambda_{\max}` on a quadratic).
+with an error of order :math:`\varepsilon^2`. Power iteration on these products gives
+the eigenvalue of :math:`H` of largest magnitude, the :math:`\lambda_{\max}` that limits
+the learning rate of gradient descent (:math:`\alpha < 2/\lambda_{\max}` on a quadratic).
 
 >>> import numpy as np, bp
 >>> net = bp.Network([bp.Dense(1, 1, "identity")], loss="mse")
@@ -33,7 +33,7 @@ def flat_params(net) -> np.ndarray:
 
 
 def set_flat_params(net, theta: Any) -> None:
-    """Copy the vector ``theta`` (shape ``(P,)``, as :func:`flat_params`) into ``net``."""
+    """Copy ``theta``, shape ``(P,)`` ordered as :func:`flat_params`, into ``net``."""
     theta = _vector(theta, net.n_params, "theta")
     start = 0
     for layer in net.layers:
@@ -45,7 +45,7 @@ def set_flat_params(net, theta: Any) -> None:
 
 
 def flat_gradient(net, X: Any, Y: Any) -> np.ndarray:
-    r"""The gradient :math:`\nabla\mathcal{L}(\theta)`, shape ``(P,)``, by backpropagation."""
+    r"""The gradient :math:`\nabla\mathcal{L}(\theta)`, shape ``(P,)``, by backprop."""
     net.forward(X)
     net.backward(Y)
     return np.concatenate([g.ravel() for _, _, g in net.gradients()])
@@ -70,7 +70,8 @@ def hvp(net, X: Any, Y: Any, v: Any, eps: float = 1e-5) -> np.ndarray:
     ndarray, shape (P,)
     """
     v = _vector(v, net.n_params, "v")
-    if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
+    ok = isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0
+    if not ok:
         raise ValueError(f"eps must be a positive finite number, got {eps!r}")
     norm = float(np.linalg.norm(v))
     if norm == 0:
@@ -88,13 +89,14 @@ def hvp(net, X: Any, Y: Any, v: Any, eps: float = 1e-5) -> np.ndarray:
 
 
 def hessian(net, X: Any, Y: Any, eps: float = 1e-5) -> np.ndarray:
-    """The full Hessian, shape ``(P, P)``, one :func:`hvp` per column (small nets only)."""
+    """The full Hessian, shape ``(P, P)``: one :func:`hvp` per column (small nets)."""
     eye = np.eye(net.n_params)
     return np.column_stack([hvp(net, X, Y, e, eps) for e in eye])
 
 
-def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: int = 200,
-                   tol: float = 1e-9, seed: int | np.random.Generator | None = 0,
+def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int,
+                   iters: int = 200, tol: float = 1e-9,
+                   seed: int | np.random.Generator | None = 0,
                    v0: Any = None) -> tuple[float, np.ndarray]:
     r"""Power iteration: the eigenvalue of largest magnitude of a symmetric operator.
 
@@ -114,7 +116,7 @@ def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: 
     seed : int or Generator or None
         For the random start.
     v0 : array_like, shape (dim,), optional
-        A start vector instead (e.g. the last estimate, when the operator changed a little).
+        A start vector instead (e.g. the last estimate, when the operator changed).
 
     Returns
     -------
@@ -147,7 +149,8 @@ def top_eigenvalue(matvec: Callable[[np.ndarray], np.ndarray], dim: int, iters: 
 
 
 def _vector(x: Any, size: int, name: str) -> np.ndarray:
-    arr = np.array(x, dtype=float)          # a copy: the caller's array is never changed
+    # a copy: the caller's array is never changed
+    arr = np.array(x, dtype=float)
     if arr.shape != (size,):
         raise ValueError(f"{name} must have shape ({size},) (one entry per parameter), "
                          f"got shape {arr.shape}")

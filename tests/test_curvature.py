@@ -54,8 +54,8 @@ def test_hvp_matches_second_differences_of_the_loss():
 
     E = np.eye(P) * h
     H_fd = np.array([[(loss(theta + E[i] + E[j]) - loss(theta + E[i] - E[j])
-                       - loss(theta - E[i] + E[j]) + loss(theta - E[i] - E[j])) / (4 * h * h)
-                      for j in range(P)] for i in range(P)])
+                       - loss(theta - E[i] + E[j]) + loss(theta - E[i] - E[j]))
+                      / (4 * h * h) for j in range(P)] for i in range(P)])
     set_flat_params(net, theta)
     H = hessian(net, X, Y)
     np.testing.assert_allclose(H, H_fd, atol=1e-5)
@@ -82,7 +82,8 @@ def test_top_eigenvalue_of_a_known_matrix():
     lam, v = top_eigenvalue(lambda u: M @ u, 6, iters=500, tol=1e-12, seed=0)
     assert lam == pytest.approx(5.0, rel=1e-8)
     np.testing.assert_allclose(abs(v @ Q[:, 0]), 1.0, rtol=1e-6)
-    start = v + 0.01 * Q[:, 1]                       # a warm start converges in few products
+    # a warm start converges in few products
+    start = v + 0.01 * Q[:, 1]
     calls = []
     lam2, _ = top_eigenvalue(lambda u: calls.append(1) or M @ u, 6, tol=1e-10, v0=start)
     assert lam2 == pytest.approx(5.0, rel=1e-8) and len(calls) < 20
