@@ -11,6 +11,7 @@ written so that you can read them. See the book for the derivations.
 True
 """
 from .activations import ACTIVATIONS, Activation, get_activation
+from . import curvature
 from .experiments import ClaimFailed, Runs, claim_greater, claim_less, repeat
 from .datasets import digits, one_hot, spirals, two_moons, xor
 from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
