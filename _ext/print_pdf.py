@@ -196,20 +196,26 @@ def print_page(url: str, pdf: Path) -> None:
                                            root, parts])
         page.evaluate("document.fonts.ready")
         page.emulate_media(media="print")
+        fill = """(numbers) => document.querySelectorAll('.bp-contents-page')
+            .forEach((span, i) => { span.textContent = String(numbers[i]); })"""
         with tempfile.TemporaryDirectory() as tmp:
             first = Path(tmp) / "first.pdf"
             page.pdf(path=str(first), **options)
             numbers = chapter_pages(first, chapters)
-        page.evaluate("""(numbers) => document.querySelectorAll('.bp-contents-page')
-            .forEach((span, i) => { span.textContent = String(numbers[i]); })""", numbers)
-        page.pdf(path=str(pdf), **options)
+        # Writing the numbers in can move a chapter by a page (a line of the layout
+        # reflows): print again until the contents page agrees with the outline.
+        for _ in range(4):
+            page.evaluate(fill, numbers)
+            page.pdf(path=str(pdf), **options)
+            again = chapter_pages(pdf, chapters)
+            if again == numbers:
+                break
+            numbers = again
         browser.close()
     if errors:
         sys.exit("print_pdf: JavaScript errors on the page:\n" + "\n".join(errors))
-    again = chapter_pages(pdf, chapters)
     if again != numbers:
-        sys.exit(f"print_pdf: filling in the page numbers moved the chapters: "
-                 f"{numbers} -> {again}")
+        sys.exit(f"print_pdf: the contents page's numbers do not settle: {numbers}")
 
 
 def main() -> None:
