@@ -6,6 +6,7 @@ wrong (with the expected and the actual value), and returns a
 :class:`~bp.checks._core.CheckResult` that is truthy when every case passed.
 """
 from ._core import CheckResult, compare
+from ._signatures import SIGNATURES, signatures
 from .forward_backward import (check_backward_2layer, check_forward_pass,
                                check_gradient_descent, check_sgd_step)
 from .backward import check_backward, check_delta_recursion, check_layer_gradients
@@ -19,8 +20,9 @@ from .initialization import (check_he_limit, check_he_std, check_xavier_limit,
 from .neurons import check_dense_forward, check_network_forward
 from .autodiff import check_reverse_sweep, check_topological_order
 from .parallel import check_data_parallel, check_weight_decay_step
+from .training import check_training_iteration
 
-__all__ = ["CheckResult", "compare"]
+__all__ = ["CheckResult", "compare", "SIGNATURES", "signatures"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
             "check_gradient_descent"]
 __all__ += ["check_loss", "check_loss_gradient", "check_output_delta", "check_logsumexp"]
@@ -33,3 +35,4 @@ __all__ += ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_
 __all__ += ["check_dense_forward", "check_network_forward"]
 __all__ += ["check_reverse_sweep", "check_topological_order"]
 __all__ += ["check_data_parallel", "check_weight_decay_step"]
+__all__ += ["check_training_iteration"]
