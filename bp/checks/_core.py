@@ -44,9 +44,11 @@ def _changed(before: Any, after: Any) -> str:
             return "replaced it by something of another shape"
         if np.array_equal(before, after, equal_nan=True):
             return ""
-        diff = np.abs(np.asarray(after, dtype=float) - before)
-        at = tuple(int(i) for i in np.unravel_index(np.nanargmax(diff), diff.shape))
-        return f"by up to {np.nanmax(diff):.3g} (at index {at})"
+        with np.errstate(all="ignore"):
+            diff = np.abs(np.asarray(after, dtype=float) - before)
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        at = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
+        return f"by up to {np.max(diff):.3g} (at index {at})"
     if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
         if len(before) != len(after):
             return f"changed its length from {len(before)} to {len(after)}"
@@ -146,10 +148,10 @@ def _one_case(case, user_fn, ref_fn, names, rtol, atol, strict_fp, inplace_ok, o
         if not structure_problem(expected, got) and all(
                 close(g, e, max(rtol, 1e-5), atol) for (_, e), (_, g)
                 in zip(leaves(expected), leaves(got))):
-            return {**base, "actual": got, "headline": "is right but overflows",
+            return {**base, "actual": got, "headline": "the values are right, but computing them overflowed",
                     "detail": [f"your function returns the right, finite values, but "
-                               f"computing them raised a NumPy floating-point warning "
-                               f"({err}): this check requires that no intermediate "
+                               f"computing them raised FloatingPointError under the "
+                               f"check's np.errstate ({err}): this check requires that no intermediate "
                                "value overflows (e.g. avoid np.exp of a large positive "
                                "number)"],
                     "diagnosis": "right and finite, but an intermediate value overflowed"}
@@ -167,8 +169,9 @@ def _one_case(case, user_fn, ref_fn, names, rtol, atol, strict_fp, inplace_ok, o
             continue
         why = _changed(before, after)
         if why:
+            none = " and returned None" if got is None else ""
             return {**base, "actual": got,
-                    "headline": f"your function changed `{arg}` in place ({why})",
+                    "headline": f"your function changed `{arg}` in place ({why}){none}",
                     "detail": [f"the exercise asks for new arrays: write `{arg} = {arg} - "
                                f"...` instead of `{arg} -= ...` (and copy before "
                                "assigning into an entry); the caller's next cell would "
@@ -183,11 +186,14 @@ def _wrong(expected, got, pristine, ref_fn, rtol, atol, outputs, variants, scale
     shape = structure_problem(expected, got, outputs)
     base = {**base, "actual": got}
     if shape:
-        diagnosis = ""
+        diagnosis = _variant_match(variants, pristine, got, rtol, atol)
         if (outputs == "layers" and isinstance(got, (list, tuple))
                 and not structure_problem(expected, list(got)[::-1], outputs)
                 and _all_close(expected, list(got)[::-1], rtol, atol)):
             diagnosis = "the layers are in reverse order: return them first layer first"
+        if not diagnosis and not isinstance(expected, (tuple, list)):
+            found = diagnose_leaf(expected, got, scales)
+            diagnosis = found[0] if found else ""
         return {**base, "headline": shape, "detail": [], "diagnosis": diagnosis}
     diffs = []
     for path, e in ordered(leaves(expected), outputs):
@@ -204,16 +210,7 @@ def _wrong(expected, got, pristine, ref_fn, rtol, atol, outputs, variants, scale
     what = ", ".join(f"`{leaf_name(p, outputs)}`" for p, *_ in diffs[:3])
     if len(diffs) > 3:
         what += f" and {len(diffs) - 3} more part(s)"
-    diagnosis = ""
-    for message, wrong_ref in variants:
-        try:
-            with np.errstate(all="ignore"):
-                candidate = wrong_ref(*_copy(pristine))
-        except Exception:          # a variant that does not apply to this case
-            continue
-        if not structure_problem(candidate, got) and _all_close(candidate, got, rtol, atol):
-            diagnosis = message
-            break
+    diagnosis = _variant_match(variants, pristine, got, rtol, atol)
     if not diagnosis:
         path, e, g = diffs[0][:3]
         found = diagnose_leaf(e, g, scales)
@@ -224,6 +221,20 @@ def _wrong(expected, got, pristine, ref_fn, rtol, atol, outputs, variants, scale
     return {**base, "headline": f"{what} differ{'s' if len(diffs) == 1 else ''}",
             "detail": detail, "diagnosis": diagnosis, "parts": parts,
             "n_leaves": len(list(leaves(expected)))}
+
+
+def _variant_match(variants, pristine, got, rtol, atol) -> str:
+    """The message of the first known wrong reference that ``got`` matches."""
+    for message, wrong_ref in variants:
+        try:
+            with np.errstate(all="ignore"):
+                candidate = wrong_ref(*_copy(pristine))
+            if not structure_problem(candidate, got) and _all_close(candidate, got,
+                                                                    rtol, atol):
+                return message
+        except Exception:          # a variant that does not apply to this case
+            continue
+    return ""
 
 
 def _at(x, path):
@@ -245,7 +256,8 @@ def _all_close(expected, got, rtol, atol) -> bool:
 
 def _failure(name, k, n, first, failures, passed_scales, names, signature, rule):
     label = f" ({first['label']})" if first["label"] else ""
-    lines = [f"case {k} of {n}{label}: {first['headline']}"]
+    verb = "" if first["headline"].startswith("raised") else "is wrong: "
+    lines = [f"case {k} {verb}{first['headline']}", f"  case {k} of {n}{label}"]
     lines += [f"  {d}" for d in first["detail"]]
     diagnosis = first["diagnosis"]
     if (not diagnosis and any(s.get("N") == 1 for s in passed_scales)

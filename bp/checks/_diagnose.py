@@ -41,6 +41,8 @@ FACTORS: list[tuple[str, Callable[[dict], float | None], str]] = [
      "did you divide by N again (the loss's 1/N is already inside δ; sum over the batch)"),
     ("2", lambda s: 2.0, "count a factor 2 twice"),
     ("1/2", lambda s: 0.5, "a factor 2 is missing: d/dŷ (ŷ − y)² = 2(ŷ − y)"),
+    ("N·n_L", lambda s: s["N"] * s["n_L"] if s.get("N") and s.get("n_L") else None,
+     "did you sum over all N·n_L entries instead of taking the mean"),
     ("n_L", lambda s: s.get("n_L"), "did you average over the batch only where the mean "
      "runs over all N·n_L entries"),
     ("1/n_L", lambda s: 1 / s["n_L"] if s.get("n_L") else None,

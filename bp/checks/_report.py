@@ -107,11 +107,11 @@ def difference(name: str, expected: Any, got: Any, rtol: float, atol: float) -> 
         rel = err / np.maximum(np.abs(e), np.finfo(float).tiny)
     n_bad, total = int(bad.sum()), e.size
     if e.ndim == 0:
-        return (f"`{name}`: got {float(g):.8g}, expected {float(e):.8g} "
+        return (f"`{name}`: value {float(g):.8g}, expected {float(e):.8g} "
                 f"(absolute error {float(err):.3g}; {tol})")
     at = tuple(int(i) for i in np.argwhere(bad)[0])
     largest = float(np.max(np.where(np.isfinite(err), err, np.inf)))
     largest_rel = float(np.max(np.where(np.isfinite(rel), rel, np.inf)))
     return (f"`{name}`: {n_bad} of {total} entries differ; largest absolute error "
-            f"{largest:.3g}, largest relative error {largest_rel:.3g}; first at index "
-            f"{at}: got {g[at]:.8g}, expected {e[at]:.8g} ({tol})")
+            f"{largest:.3g}, largest relative error {largest_rel:.3g}; first: value "
+            f"{g[at]:.8g} at index {at}, expected {e[at]:.8g} ({tol})")

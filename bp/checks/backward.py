@@ -88,7 +88,7 @@ def backward_case_names() -> list[str]:
 
 def manual_backward(net: Network, X: np.ndarray, Y: np.ndarray, slip: str = "",
                     lr: float = 0.1) -> list:
-    """BP1-BP4 written out, with one classic ``slip`` switched on (for the diagnoses).
+    r"""BP1-BP4 written out, with one classic ``slip`` switched on (for the diagnoses).
 
     ``slip`` is ``""`` (none), ``"no_df"`` (BP2 without :math:`f'`), ``"dA"``
     (:math:`\partial L/\partial A^L` used where :math:`\delta^L` belongs), ``"mean"``
