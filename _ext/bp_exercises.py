@@ -337,6 +337,53 @@ def _stub(name: str, signature: str) -> str:
             f"    raise NotImplementedError(\"write {name}, then run the check below\")\n")
 
 
+# --- the book's side of the convention: solutions never take the student's names -----
+def rename_solutions(text: str, signatures: dict[str, str]) -> tuple[str, list[str]]:
+    """Rename every checked function inside the chapter's solutions to ``name_solution``.
+
+    A student's notebook defines ``network_forward``; the book's solution defines and
+    checks ``network_forward_solution``, so "Run all" never replaces the student's
+    code. Only Python names in code cells between ``{solution-start}`` and
+    ``{solution-end}`` change (not strings, not attributes such as ``row.rel_error``).
+    Returns the new text and one ``"line N: old -> new"`` entry per changed line.
+    """
+    import io
+    import tokenize
+    lines = text.split("\n")
+    cells, inside, start = [], False, None
+    for i, line in enumerate(lines):
+        m = FENCE.match(line)
+        if m and m.group("name") in ("solution-start", "solution-end"):
+            inside = m.group("name") == "solution-start"
+        elif line.startswith("```{code-cell}"):
+            start = i + 1
+        elif start is not None and line.startswith("```"):
+            if inside:
+                cells.append((start, i))
+            start = None
+    names = {n for a, b in cells for n, *_ in student_checks(
+        "\n".join(line for line in lines[a:b] if not line.startswith(":")), signatures)}
+    changed = []
+    for a, b in cells:
+        body = lines[a:b]
+        offset = next((k for k, line in enumerate(body) if not line.startswith(":")), 0)
+        source = "\n".join(body[offset:]) + "\n"
+        hits, previous = [], None
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.NAME and tok.string in names and previous != ".":
+                hits.append((tok.start, tok.string))
+            previous = tok.string if tok.type == tokenize.OP else None
+        for (row, col), name in sorted(hits, reverse=True):
+            k = a + offset + row - 1
+            old = lines[k]
+            lines[k] = old[:col] + name + SOLUTION_SUFFIX + old[col + len(name):]
+        for k in sorted({a + offset + row - 1 for (row, _), _ in hits}):
+            long = f"  [{len(lines[k])} > 88 characters: wrap it]" if len(lines[k]) > 88 \
+                else ""
+            changed.append(f"line {k + 1}: {lines[k].strip()}{long}")
+    return "\n".join(lines), changed
+
+
 def chapters_with_exercises(root: Path = ROOT) -> list[Path]:
     """The chapters of ``_toc.yml``, in reading order, that have at least one exercise."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
@@ -365,6 +412,15 @@ def write_all(outdir: Path, root: Path = ROOT) -> list[Path]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--rename-solutions"]:      # the chapters' side, run once
+        sys.path.insert(0, str(ROOT))
+        from bp.checks import signatures as _signatures
+        for md in sys.argv[2:] or map(str, chapters_with_exercises()):
+            new_text, edits = rename_solutions(Path(md).read_text(encoding="utf-8"),
+                                               _signatures())
+            Path(md).write_text(new_text, encoding="utf-8")
+            print(f"{md}: {len(edits)} line(s)", *edits, sep="\n  ")
+        sys.exit(0)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "exercises"
     for p in write_all(out):
         print(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)

@@ -40,7 +40,7 @@ Matplotlib, scikit-learn and JupyterLab. In the folder of the student kit
     .venv/bin/python -m pip install -r requirements.txt bp-*.whl    # Windows: .venv\\Scripts\\python
 
 then start JupyterLab with `.venv/bin/jupyter lab` and open this notebook. In a copy of
-the book's repository, `make venv` does the same. The next cell stops with this
+the book's repository, `make venv` does the same. The first code cell stops with this
 advice when `import bp` fails.
 """
 
@@ -106,13 +106,20 @@ def requirements(root: Path = ROOT) -> str:
 
 
 def with_getting_started(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """``nb`` with the "how to get bp" cell and the guarded ``import bp`` cell first."""
+    """``nb`` opening with "how to get bp", its first code cell guarding ``import bp``.
+
+    The guard (:data:`bp_exercises.IMPORT_CELL`) is put at the top of the first code
+    cell, so an executed notebook keeps every cell's outputs; where ``bp`` imports it
+    does nothing, and where it does not it stops with the pip command.
+    """
     from bp_exercises import IMPORT_CELL
     if nb.cells and nb.cells[0].get("metadata", {}).get("bp-kit"):
         return nb
+    first = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if first is not None:
+        first.source = IMPORT_CELL + "\n" + first.source
     intro = nbformat.v4.new_markdown_cell(GETTING_BP, metadata={"bp-kit": True})
-    guard = nbformat.v4.new_code_cell(IMPORT_CELL, metadata={"bp-kit": True})
-    nb.cells[:0] = [intro, guard]
+    nb.cells.insert(0, intro)
     return nb
 
 
