@@ -425,3 +425,18 @@ def test_a_stub_fails_the_check_with_a_clear_message():
     exec(stub(C.check_sgd_step.signature), namespace)
     result = C.check_sgd_step(namespace["sgd_step"], verbose=False)
     assert not result and "NotImplementedError" in result.message
+
+
+def test_two_layer_gradients_are_reported_output_layer_first():
+    def all_doubled(X, Y, W1, b1, W2, b2):
+        Z1 = X @ W1.T + b1
+        A1 = sig(Z1)
+        A2 = sig(A1 @ W2.T + b2)
+        d2 = 2 * (A2 - Y) / Y.size * A2 * (1 - A2) * 2
+        d1 = (d2 @ W2) * A1 * (1 - A1)
+        return d1.T @ X, d1.sum(0), d2.T @ A1, d2.sum(0)
+    result = C.check_backward_2layer(all_doubled, verbose=False)
+    first = result.message.splitlines()[0]
+    assert first.index("`dW2`") < first.index("`dW1`")
+    # the first case has N·n_L = 2, so "×2" and "the sum, not the mean" coincide there
+    assert "1/(N·n_L) is missing" in result.diagnosis or "2×" in result.diagnosis

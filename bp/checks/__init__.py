@@ -1,9 +1,19 @@
 """Self-checks for the book's exercises.
 
 Each ``check_*`` function runs a reader's implementation against ``bp``'s reference
-on several seeded inputs, prints what is right or the first input where it is
-wrong (with the expected and the actual value), and returns a
-:class:`~bp.checks._core.CheckResult` that is truthy when every case passed.
+on several seeded, named cases, prints one line when every case agrees, or the first
+failing case: which output part differs (backward passes from the output layer
+down), how many entries and by how much, the probable cause (a known slip such as a
+missing transpose, a dropped f', the sum for the mean, the diagonal of a Jacobian),
+the expected signature, the inputs, the reader's own failing line, and how to rerun
+it. It returns a :class:`~bp.checks._result.CheckResult` that is truthy when every
+case passed and carries the failing case (``inputs``, ``expected``, ``actual``).
+
+A function that changes one of its array arguments in place fails, naming the
+argument, even when its values are right. ``check.signature`` (and
+:func:`signatures`) states the function each check expects; an ``activation``
+argument is always both the activation's name and callable
+(:class:`~bp.checks._args.ActivationArg`).
 """
 from ._core import CheckResult, compare
 from ._signatures import SIGNATURES, signatures

@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ._diagnose import close, diagnose_leaf
-from ._report import describe, fmt, leaf_name, leaves, ordered, structure_problem
+from ._report import (difference, failure, leaf_name, leaves, ordered,
+                      structure_problem)
 from ._result import CheckResult, finish
 from ._signatures import SIGNATURES
 
@@ -130,8 +131,8 @@ def compare(name: str, user_fn: Callable[..., Any], ref_fn: Callable[..., Any],
         return finish(CheckResult(name, True, n, f"all {n} cases agree with the reference",
                                   signature=signature), verbose)
     k, first = failures[0]
-    return finish(_failure(name, k, n, first, failures, passed_scales, names,
-                           signature, rule), verbose)
+    return finish(failure(name, k, n, first, failures, passed_scales, names,
+                          signature, rule), verbose)
 
 
 def _one_case(case, user_fn, ref_fn, names, rtol, atol, strict_fp, inplace_ok, outputs,
@@ -203,7 +204,6 @@ def _wrong(expected, got, pristine, ref_fn, rtol, atol, outputs, variants, scale
             diffs.append((path, e, g, tol_r, tol_a))
     if not diffs:
         return None
-    from ._report import difference
     detail = [difference(leaf_name(p, outputs), e, g, r, a) for p, e, g, r, a in diffs[:3]]
     if len(diffs) > 3:
         detail.append(f"... and {len(diffs) - 3} more part(s)")
@@ -252,49 +252,3 @@ def _tolerance(g, rtol, atol):
 def _all_close(expected, got, rtol, atol) -> bool:
     return all(close(np.asarray(_at(got, p), dtype=float), np.asarray(e, dtype=float),
                      *_tolerance(_at(got, p), rtol, atol)) for p, e in leaves(expected))
-
-
-def _failure(name, k, n, first, failures, passed_scales, names, signature, rule):
-    label = f" ({first['label']})" if first["label"] else ""
-    verb = "" if first["headline"].startswith("raised") else "is wrong: "
-    lines = [f"case {k} {verb}{first['headline']}", f"  case {k} of {n}{label}"]
-    lines += [f"  {d}" for d in first["detail"]]
-    diagnosis = first["diagnosis"]
-    if (not diagnosis and any(s.get("N") == 1 for s in passed_scales)
-            and all((f["scales"].get("N") or 1) > 1 for _, f in failures)):
-        diagnosis = ("right only when the batch has one example: sum (or average) over "
-                     "axis 0, the batch axis, and keep examples as rows")
-    if diagnosis:
-        lines.append(f"  probable cause: {diagnosis}")
-    if first.get("frame"):
-        file, line, source = first["frame"]
-        lines.append(f"  in your code: {file}, line {line}: {source}")
-    if rule:
-        lines.append(f"  rule: {rule}")
-    if signature:
-        lines.append(f"  expected signature: {signature}")
-    lines.append("  input:\n" + describe(first["pristine"], names))
-    if first.get("n_leaves", 1) > 4:        # a big structure: show the parts that differ
-        for part, e, g in first["parts"][:2]:
-            lines.append(f"  expected {part}:\n    " + fmt(e).replace("\n", "\n    "))
-            lines.append(f"  got {part}:\n    " + fmt(g).replace("\n", "\n    "))
-    else:
-        lines.append("  expected:\n    " + fmt(first["expected"]).replace("\n", "\n    "))
-        if first["actual"] is not None:
-            lines.append("  got:\n    " + fmt(first["actual"]).replace("\n", "\n    "))
-    others = [f"case {j}" + (f" ({f['label']})" if f["label"] else "")
-              for j, f in failures[1:]]
-    if others:
-        lines.append(f"  also failing: {', '.join(others)}")
-    lines.append(f"  cases passed: {n - len(failures)} of {n}")
-    call = (f"bp.checks.{name}(your_function, verbose=False)" if name.isidentifier()
-            else "<the same check>(..., verbose=False)")
-    lines.append(f"  rerun this case: r = {call}; r.rerun(your_function)  (r.inputs "
-                 "holds its arguments, r.expected the reference's answer)")
-    return CheckResult(name, False, k, "\n".join(lines), signature=signature,
-                       case=first["label"] or f"case {k}",
-                       inputs=dict(zip(names, first["pristine"])),
-                       expected=first["expected"], actual=first["actual"],
-                       diagnosis=diagnosis, frame=first.get("frame"),
-                       failed_cases=[f["label"] or f"case {j}" for j, f in failures])
-

@@ -5,6 +5,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ._result import CheckResult
+
 Path = tuple[int, ...]
 
 
@@ -115,3 +117,51 @@ def difference(name: str, expected: Any, got: Any, rtol: float, atol: float) -> 
     return (f"`{name}`: {n_bad} of {total} entries differ; largest absolute error "
             f"{largest:.3g}, largest relative error {largest_rel:.3g}; first: value "
             f"{g[at]:.8g} at index {at}, expected {e[at]:.8g} ({tol})")
+
+
+def failure(name: str, k: int, n: int, first: dict, failures: list, passed_scales: list,
+            names: Sequence[str], signature: str, rule: str) -> CheckResult:
+    """The failed :class:`CheckResult` of case ``k``: its message and its data."""
+    label = f" ({first['label']})" if first["label"] else ""
+    verb = "" if first["headline"].startswith("raised") else "is wrong: "
+    lines = [f"case {k} {verb}{first['headline']}", f"  case {k} of {n}{label}"]
+    lines += [f"  {d}" for d in first["detail"]]
+    diagnosis = first["diagnosis"]
+    if (not diagnosis and any(s.get("N") == 1 for s in passed_scales)
+            and all((f["scales"].get("N") or 1) > 1 for _, f in failures)):
+        diagnosis = ("right only when the batch has one example: sum (or average) over "
+                     "axis 0, the batch axis, and keep examples as rows")
+    if diagnosis:
+        lines.append(f"  probable cause: {diagnosis}")
+    if first.get("frame"):
+        file, line, source = first["frame"]
+        lines.append(f"  in your code: {file}, line {line}: {source}")
+    if rule:
+        lines.append(f"  rule: {rule}")
+    if signature:
+        lines.append(f"  expected signature: {signature}")
+    lines.append("  input:\n" + describe(first["pristine"], names))
+    if first.get("n_leaves", 1) > 4:        # a big structure: show the parts that differ
+        for part, e, g in first["parts"][:2]:
+            lines.append(f"  expected {part}:\n    " + fmt(e).replace("\n", "\n    "))
+            lines.append(f"  got {part}:\n    " + fmt(g).replace("\n", "\n    "))
+    else:
+        lines.append("  expected:\n    " + fmt(first["expected"]).replace("\n", "\n    "))
+        if first["actual"] is not None:
+            lines.append("  got:\n    " + fmt(first["actual"]).replace("\n", "\n    "))
+    others = [f"case {j}" + (f" ({f['label']})" if f["label"] else "")
+              for j, f in failures[1:]]
+    if others:
+        lines.append(f"  also failing: {', '.join(others)}")
+    lines.append(f"  cases passed: {n - len(failures)} of {n}")
+    call = (f"bp.checks.{name}(your_function, verbose=False)" if name.isidentifier()
+            else "<the same check>(..., verbose=False)")
+    lines.append(f"  rerun this case: r = {call}; r.rerun(your_function)  (r.inputs "
+                 "holds its arguments, r.expected the reference's answer)")
+    return CheckResult(name, False, k, "\n".join(lines), signature=signature,
+                       case=first["label"] or f"case {k}",
+                       inputs=dict(zip(names, first["pristine"])),
+                       expected=first["expected"], actual=first["actual"],
+                       diagnosis=diagnosis, frame=first.get("frame"),
+                       failed_cases=[f["label"] or f"case {j}" for j, f in failures])
+

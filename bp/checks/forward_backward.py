@@ -135,6 +135,19 @@ def check_forward_pass(fn: Callable[..., tuple[Array, Array, Array, Array]],
                    variants=FORWARD_VARIANTS, scales=lambda X, *a: {"N": X.shape[0]})
 
 
+class _Gradients:
+    """``dW1, db1, dW2, db2`` by name, reported from the output layer down."""
+
+    names = ("dW1", "db1", "dW2", "db2")
+
+    def __call__(self, path):
+        return self.names[path[0]] if path else "output"
+
+    @staticmethod
+    def order(path):
+        return (-(path[0] // 2), path[0] % 2) if path else (0,)
+
+
 @expects("backward(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)")
 def check_backward_2layer(fn: Callable[..., tuple[Array, Array, Array, Array]],
                           verbose: bool = True) -> CheckResult:
@@ -162,7 +175,7 @@ def check_backward_2layer(fn: Callable[..., tuple[Array, Array, Array, Array]],
     """
     return compare("check_backward_2layer", fn, _ref_backward, two_layer_cases(),
                    arg_names=["X", "Y", "W1", "b1", "W2", "b2"], verbose=verbose,
-                   case_names=_names(), outputs=["dW1", "db1", "dW2", "db2"],
+                   case_names=_names(), outputs=_Gradients(),
                    variants=BACKWARD_VARIANTS,
                    scales=lambda X, Y, *a: {"N": X.shape[0], "n_L": Y.shape[1]})
 
@@ -231,7 +244,8 @@ def check_gradient_descent(fn: Callable[[Callable[[Array], Array], Array, float,
         ``fn(grad, theta0, lr, steps) -> path`` where ``grad(theta)`` returns the
         gradient, ``theta0`` has shape ``(d,)`` and ``path`` has shape
         ``(steps + 1, d)`` with ``path[0] == theta0`` and
-        ``path[k+1] = path[k] - lr * grad(path[k])``.
+        ``path[k+1] = path[k] - lr * grad(path[k])``. ``theta0`` must not be changed
+        in place.
     verbose : bool
 
     Returns

@@ -93,7 +93,8 @@ def check_centered_difference(fn: Callable[[Callable, np.ndarray, float], np.nda
         shape) and a step ``eps``, and returns an array shaped like ``x`` whose entry
         ``i`` is :math:`(f(x + \epsilon e_i) - f(x - \epsilon e_i)) / (2\epsilon)`.
         A one-sided difference, or dividing by :math:`\epsilon` instead of
-        :math:`2\epsilon`, fails.
+        :math:`2\epsilon`, fails, and so does leaving the caller's ``x`` changed
+        (nudge a copy, or restore every entry exactly).
     verbose : bool
 
     Returns

@@ -16,7 +16,10 @@ between calls). The reference is :mod:`bp.optimizers` itself (the
 
 Every check tries several seeded cases, including a first step (``v = 0`` or
 ``m = v = 0``), arrays of different shapes and, for Adam, gradients so small that
-the placement of ``eps`` matters.
+the placement of ``eps`` matters. Rules: PyTorch's forms above (not the dampened
+:math:`v \leftarrow \mu v + (1-\mu) g`, not Sutskever's :math:`v \leftarrow \mu v -
+\alpha g`), and new arrays returned: a step that changes ``theta``, ``v`` or ``m`` in
+place (``m *= beta1``) fails, naming the array.
 """
 from __future__ import annotations
 

@@ -108,7 +108,10 @@ def _ref_weight_decay(W: np.ndarray, dW: np.ndarray, lr: float, lam: float) -> n
 @expects("decay_step(W, dW, lr, lam) -> W_new")
 def check_weight_decay_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(W, dW, lr, lam) -> W_new``: one SGD step on
-    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`."""
+    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`.
+
+    Rule: ``W_new`` is a new array; changing ``W`` in place fails.
+    """
     rng = np.random.default_rng(11)
     cases = [(rng.normal(size=s), rng.normal(size=s), lr, lam)
              for s, lr, lam in [((3, 2), 0.1, 0.01), ((4,), 0.5, 0.1), ((2, 5), 0.01, 1.0),
