@@ -4,6 +4,8 @@
 #   make serve      serve _build/html on http://127.0.0.1:$(PORT)
 #   make pdf        build the one-page HTML book and print it to _build/pdf/book.pdf
 #   make notebooks  write notebooks/*.ipynb from chapters/*.md (jupytext)
+#   make exercises  write exercises/<chapter>.ipynb: each chapter's exercises, no solutions
+#                   (the book's build also puts them, and student-kit.zip, into the site)
 #   make test       unit tests, strict book build, PDF, then browser and PDF tests
 #   make bench      run the benchmarks (benchmarks/README.md)
 PYTHON ?= python3
@@ -15,12 +17,13 @@ JB     := $(BIN)/jupyter-book
 # Strict: every warning is an error, nitpicky cross-references, report them all.
 JB_FLAGS := -W -n --keep-going
 PORT   ?= 8000
-BOOK_TESTS := tests/test_book_browser.py tests/test_book_layout.py tests/test_book_pdf.py
+BOOK_TESTS := tests/test_book_browser.py tests/test_book_layout.py tests/test_book_pdf.py \
+              tests/test_book_kit.py
 # Debian packages (Chromium, poppler, fonts, npm, python3-venv): installed when missing
 # and running as root, or the one command to run is printed.
 SYSTEM_DEPS := bash tools/system-deps.sh
 
-.PHONY: deps venv assets book html singlehtml serve pdf notebooks test unit book-tests bench clean
+.PHONY: deps venv assets book html singlehtml serve pdf notebooks exercises test unit book-tests bench clean
 
 # (Re)build the virtual environment when it is missing or older than its requirements.
 $(STAMP): requirements.txt pyproject.toml
@@ -73,6 +76,10 @@ notebooks: $(STAMP)
 	done
 	@echo "notebooks/*.ipynb written (unexecuted; run them with the .venv kernel)"
 
+exercises: $(STAMP)
+	$(BIN)/python _ext/bp_exercises.py exercises
+	@echo "exercises/*.ipynb written (no solutions; run them with the .venv kernel)"
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests $(addprefix --ignore=,$(BOOK_TESTS))
 
@@ -101,4 +108,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
 
 clean:
-	rm -rf _build notebooks .pytest_cache .hypothesis
+	rm -rf _build notebooks exercises .pytest_cache .hypothesis

@@ -17,6 +17,11 @@ What it does, and why:
   visitors of every other extension (mermaid, proofs, toggles, ...), so the ``html``
   visitors are copied over. The one-page build also gets a print stylesheet that
   expands every solution, and its page is put where its links expect it to be.
+* **Offers the self-study path.** Every chapter with exercises gets "exercises
+  (.ipynb)" (``_ext/bp_exercises.py``: the exercises, stubs and checks, no solutions)
+  and "student kit (.zip)" (``_ext/bp_kit.py``: a wheel of ``bp``, the notebooks,
+  pinned requirements) in its download menu; both are written at the end of the build.
+  Every downloaded notebook starts with how to get ``bp`` outside the repository.
 * **Lets ``{glue:text}`` format NumPy 2 scalars.** NumPy 2 writes ``repr(np.float64(0.5))``
   as ``np.float64(0.5)``, which MyST-NB's ``{glue:text}`key:.3f``` cannot turn into a
   number; the repr is unwrapped to ``0.5`` first.
@@ -30,6 +35,8 @@ from typing import Any
 import re
 
 import bp_execute
+import bp_exercises
+import bp_kit
 import nbformat
 from jupyter_cache import get_cache
 from myst_nb.core import variables as nb_variables
@@ -163,6 +170,7 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
             pass
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
+    notebook = bp_kit.with_getting_started(notebook)   # how to get `bp` outside the repo
     nbformat.write(notebook, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
@@ -188,6 +196,46 @@ def offer_book_pdf(app: Sphinx, pagename: str, templatename: str,
                 "icon": "fas fa-book", "label": "download-book-pdf-button"})
 
 
+def find_exercises(app: Sphinx) -> None:
+    """Remember which pages have exercises (their notebooks are written at the end)."""
+    app.env.bp_exercise_pages = {f"chapters/{p.stem}" for p in
+                                 bp_exercises.chapters_with_exercises(Path(app.srcdir))}
+
+
+def offer_exercises(app: Sphinx, pagename: str, templatename: str,
+                    context: dict[str, Any], doctree: Any) -> None:
+    """Add "exercises (.ipynb)" and "student kit (.zip)" to a chapter's download menu.
+
+    Only on pages with exercises; after the theme's menu is built (priority 501).
+    """
+    if app.builder.name not in {"html", "dirhtml"}:
+        return
+    if pagename not in getattr(app.env, "bp_exercise_pages", set()):
+        return
+    name = pagename.rsplit("/", 1)[-1]
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"] += [
+                {"type": "link", "url": context["pathto"](f"exercises/{name}.ipynb", 1),
+                 "text": "exercises (.ipynb)", "icon": "fas fa-pencil-alt",
+                 "tooltip": "This chapter's exercises as a notebook, without solutions",
+                 "label": "download-exercises-button"},
+                {"type": "link", "url": context["pathto"](bp_kit.KIT, 1),
+                 "text": "student kit (.zip)", "icon": "fas fa-box-open",
+                 "tooltip": "bp, every exercise and chapter notebook, and how to run "
+                            "them on your computer",
+                 "label": "download-kit-button"}]
+
+
+def write_exercises_and_kit(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``<site>/exercises/*.ipynb`` and ``<site>/student-kit.zip``."""
+    if exception is not None or app.builder.name not in {"html", "dirhtml"}:
+        return
+    site, root = Path(app.outdir), Path(app.srcdir)
+    bp_exercises.write_all(site / "exercises", root)
+    bp_kit.build_kit(site, root)
+
+
 def quiet_jieba() -> None:
     """jieba (Chinese word splitting for the search index) logs its dictionary loading
     at DEBUG level to stderr on every build; keep only its warnings."""
@@ -211,4 +259,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", offer_notebook, priority=450)
     app.connect("html-page-context", offer_book_pdf, priority=600)
     app.connect("build-finished", single_page_at_root, priority=900)
+    app.connect("builder-inited", find_exercises)
+    app.connect("html-page-context", offer_exercises, priority=610)
+    app.connect("build-finished", write_exercises_and_kit)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -235,6 +236,38 @@ def test_page(site, browser, page_name):
         assert not visit.errors, f"{page_name}: console errors: {visit.errors}"
     finally:
         visit.close()
+
+
+def test_chapters_with_exercises_offer_their_notebook_and_the_kit(site, browser):
+    """Every chapter with exercises links "exercises (.ipynb)" (no solutions, valid,
+    with stubs) and "student kit (.zip)" in its download menu, both served locally."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    import bp_exercises
+    pages = [f"chapters/{p.stem}.html" for p in bp_exercises.chapters_with_exercises()]
+    assert pages
+    context = browser.new_context(service_workers="block")
+    try:
+        page = context.new_page()
+        for page_name in pages:
+            page.goto(urljoin(site.url, page_name), wait_until="load")
+            name = page_name.removeprefix("chapters/").removesuffix(".html")
+            exercises = page.locator(f"a[href$='exercises/{name}.ipynb']")
+            assert exercises.count() >= 1, f"{page_name}: no exercise notebook link"
+            html = (HTML / page_name).read_text(encoding="utf-8")
+            assert "exercises (.ipynb)" in html and "student kit (.zip)" in html
+            url = urljoin(page.url, exercises.first.get_attribute("href"))
+            response = context.request.get(url)
+            assert response.ok, f"{page_name}: {url} -> HTTP {response.status}"
+            nb = nbformat.reads(response.text(), as_version=4)
+            nbformat.validate(nb)
+            assert any("raise NotImplementedError" in c.source for c in nb.cells)
+            kit = page.locator("a[href$='student-kit.zip']")
+            assert kit.count() >= 1, f"{page_name}: no student kit link"
+            kit_url = urljoin(page.url, kit.first.get_attribute("href"))
+            response = context.request.get(kit_url)
+            assert response.ok and response.body()[:2] == b"PK", f"{page_name}: kit"
+    finally:
+        context.close()
 
 
 def test_solution_dropdowns_exist():

@@ -56,13 +56,16 @@ def test_dense_non_square_transpose_bug_is_reported_not_raised():
     assert "case 2" in result.message and "raised ValueError" in result.message
 
 
-def test_dense_does_not_let_reader_spoil_inputs():
+def test_dense_that_spoils_its_inputs_fails_and_names_them():
+    # Right values, but the caller's W is zeroed: the chapter's next cell would break.
     def mutating(A, W, b, f):
         out = dense(A, W, b, f)
         W *= 0
-        A[...] = np.nan
         return out
-    assert check_dense_forward(mutating, verbose=False)
+    result = check_dense_forward(mutating, verbose=False)
+    assert not result
+    assert "changed `W` in place" in result.message
+    assert result.inputs["W"].any()          # the pristine input is kept for a rerun
 
 
 def test_network_correct_passes():

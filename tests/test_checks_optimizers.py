@@ -99,11 +99,14 @@ def test_verbose_prints_the_verdict(capsys):
     assert "[PASSED] check_adam_step" in capsys.readouterr().out
 
 
-def test_the_readers_arrays_are_copies():
-    # A reader who updates theta in place must not change the next case's input.
+def test_a_step_in_place_fails_with_the_name_of_the_array():
+    # Right values, returned as the caller's own arrays changed in place: fails.
     def in_place(theta, v, g, lr, mu):
         v *= mu
         v += g
         theta -= lr * v
         return theta, v
-    assert check_momentum_step(in_place, verbose=False)
+    result = check_momentum_step(in_place, verbose=False)
+    assert not result
+    assert "changed `theta` in place" in result.message or \
+        "changed `v` in place" in result.message

@@ -3,9 +3,9 @@ r"""Self-checks for the activations chapter: a reader's activation or derivative
 Every check feeds the reader's function the same inputs as the reference in
 :mod:`bp.activations`, including extreme values (:math:`z = \pm 1000`, :math:`\pm 50`)
 and points at and next to the kink :math:`z = 0`. The reader's function runs under
-``np.errstate(over="raise", invalid="raise")``: a correct implementation never
-overflows, so an overflow (the naive sigmoid at :math:`z = -1000`) is reported as a
-failure of that case rather than passing with a warning.
+``np.errstate(over="raise", invalid="raise")``. Rule: a correct implementation never
+overflows, so an overflow (the naive sigmoid at :math:`z = -1000`) fails that case;
+when the values are nevertheless right and finite, the message says exactly that.
 
 >>> import numpy as np
 >>> from bp.checks.activations import check_sigmoid_derivative
@@ -22,6 +22,9 @@ import numpy as np
 
 from ..activations import ACTIVATIONS, softmax_jacobian
 from ._core import CheckResult, compare
+from ._signatures import expects
+
+_RULE = "no NumPy overflow or invalid-value warning at any input (z = ±1000 included)"
 
 Array = np.ndarray
 
@@ -63,6 +66,17 @@ def _vector_cases() -> list[tuple[Array]]:
     ]
 
 
+def _elementwise_names() -> list[str]:
+    return ["a 0-d array", "z = ±1000, ±50, ±5, ±1, ±1e-8, 0", "7 normal values",
+            "a 4x3 batch", "25 points on [-6, 6]"]
+
+
+_SOFTMAX_NAMES = ["one row", "equal logits", "5 random rows", "logits ±1000",
+                  "logits 800, 801 and ±50"]
+_VECTOR_NAMES = ["z = (1, 2, 3)", "equal logits", "5 random logits", "logits ±1000",
+                 "logits near -1000"]
+
+
 def _guarded(fn: Callable[..., Array]) -> Callable[..., Array]:
     """Run ``fn`` so that overflow or an invalid operation raises instead of warning."""
     @functools.wraps(fn)
@@ -78,6 +92,7 @@ def _known(name: str):
     return ACTIVATIONS[name]
 
 
+@expects("activation(z) -> a")
 def check_activation(name: str, fn: Callable[[Array], Array],
                      verbose: bool = True) -> CheckResult:
     r"""Check a reader's activation ``fn`` against ``bp.activations.ACTIVATIONS[name]``.
@@ -103,10 +118,18 @@ def check_activation(name: str, fn: Callable[[Array], Array],
     """
     act = _known(name)
     cases = _elementwise_cases() if act.elementwise else _softmax_cases()
-    return compare(f"check_activation({name!r})", _guarded(fn), act.f, cases,
-                   arg_names=["z"], verbose=verbose)
+    variants = [] if act.elementwise else [
+        ("each column is normalised instead of each row: sum over axis=1 (keepdims)",
+         lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)),
+        ("the whole batch is normalised at once: normalise each row", lambda Z:
+         np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum())]
+    return compare(f"check_activation({name!r})", fn, act.f, cases, arg_names=["z"],
+                   verbose=verbose, signature=check_activation.signature,
+                   case_names=_elementwise_names() if act.elementwise else _SOFTMAX_NAMES,
+                   outputs="a", variants=variants, strict_fp=True, rule=_RULE)
 
 
+@expects("derivative(z) -> df")
 def check_derivative(name: str, dfn: Callable[[Array], Array],
                      verbose: bool = True) -> CheckResult:
     r"""Check a reader's derivative ``dfn`` of activation ``name`` against ``bp``'s.
@@ -129,10 +152,20 @@ def check_derivative(name: str, dfn: Callable[[Array], Array],
     act = _known(name)
     if not act.elementwise:
         raise ValueError(f"{name!r} is not element-wise; use check_softmax_jacobian")
-    return compare(f"check_derivative({name!r})", _guarded(dfn), act.df,
-                   _elementwise_cases(), arg_names=["z"], verbose=verbose)
+    variants = [("you returned f(z), not its derivative f'(z)", act.f)]
+    if name == "relu":
+        variants.append(("at the kink z = 0 PyTorch's convention is relu'(0) = 0",
+                         lambda z: (np.asarray(z) >= 0).astype(float)))
+    if name == "leaky_relu":
+        variants.append(("at the kink z = 0 PyTorch's convention is f'(0) = 0.01",
+                         lambda z: np.where(np.asarray(z) >= 0, 1.0, 0.01)))
+    return compare(f"check_derivative({name!r})", dfn, act.df, _elementwise_cases(),
+                   arg_names=["z"], verbose=verbose, signature=check_derivative.signature,
+                   case_names=_elementwise_names(), outputs="df", variants=variants,
+                   strict_fp=True, rule=_RULE)
 
 
+@expects("sigmoid_derivative(z) -> ds")
 def check_sigmoid_derivative(dfn: Callable[[Array], Array],
                              verbose: bool = True) -> CheckResult:
     r"""Check :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`; see :func:`check_derivative`.
@@ -148,9 +181,14 @@ def check_sigmoid_derivative(dfn: Callable[[Array], Array],
     -------
     CheckResult
     """
-    return check_derivative("sigmoid", dfn, verbose=verbose)
+    result = check_derivative("sigmoid", dfn, verbose=False)
+    result.signature = check_sigmoid_derivative.signature
+    if verbose:
+        print(result)
+    return result
 
 
+@expects("sigmoid(z) -> s")
 def check_stable_sigmoid(fn: Callable[[Array], Array], verbose: bool = True) -> CheckResult:
     r"""Check a sigmoid that must neither overflow nor return NaN at extreme inputs.
 
@@ -169,14 +207,22 @@ def check_stable_sigmoid(fn: Callable[[Array], Array], verbose: bool = True) -> 
     """
     cases = [(np.array([-1000.0]),), (np.array([1000.0]),), (np.array([-745.0, 745.0]),),
              *_elementwise_cases()]
-    return compare("check_stable_sigmoid", _guarded(fn), ACTIVATIONS["sigmoid"].f, cases,
-                   arg_names=["z"], verbose=verbose)
+    return compare("check_stable_sigmoid", fn, ACTIVATIONS["sigmoid"].f, cases,
+                   arg_names=["z"], verbose=verbose,
+                   case_names=["z = -1000", "z = 1000", "z = ±745", *_elementwise_names()],
+                   outputs="s", strict_fp=True, rule=_RULE)
 
 
 def _jacobian_1d(z: Array) -> Array:
     return softmax_jacobian(z[None, :])[0]
 
 
+def _softmax1(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@expects("softmax_jacobian(z) -> J")
 def check_softmax_jacobian(fn: Callable[[Array], Array], verbose: bool = True) -> CheckResult:
     r"""Check a reader's softmax Jacobian for one logit vector.
 
@@ -194,8 +240,15 @@ def check_softmax_jacobian(fn: Callable[[Array], Array], verbose: bool = True) -
     -------
     CheckResult
     """
-    return compare("check_softmax_jacobian", _guarded(fn), _jacobian_1d, _vector_cases(),
-                   arg_names=["z"], verbose=verbose)
+    variants = [("only diag(s): the term −s sᵀ is missing (J = diag(s) − s sᵀ)",
+                 lambda z: np.diag(_softmax1(z))),
+                ("only −s sᵀ: the term diag(s) is missing (J = diag(s) − s sᵀ)",
+                 lambda z: -np.outer(_softmax1(z), _softmax1(z))),
+                ("the sign is flipped: J = diag(s) − s sᵀ",
+                 lambda z: np.outer(_softmax1(z), _softmax1(z)) - np.diag(_softmax1(z)))]
+    return compare("check_softmax_jacobian", fn, _jacobian_1d, _vector_cases(),
+                   arg_names=["z"], verbose=verbose, case_names=_VECTOR_NAMES,
+                   outputs="J", variants=variants, strict_fp=True, rule=_RULE)
 
 
 __all__ = ["EXTREMES", "check_activation", "check_derivative", "check_sigmoid_derivative",

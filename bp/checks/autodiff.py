@@ -18,6 +18,7 @@ from typing import Callable
 
 from ..autodiff import Value
 from ._core import CheckResult, _finish, compare
+from ._signatures import expects
 
 
 def _shared(x: float, y: float) -> tuple[Value, list[Value]]:
@@ -59,6 +60,7 @@ def _cases() -> list[tuple[str, float, float]]:
            [("x*x*y + x + tanh(x*y)", *POINTS[2])]
 
 
+@expects("reverse_sweep(root) -> None")
 def check_reverse_sweep(fn: Callable[[Value], None], verbose: bool = True) -> CheckResult:
     """Check a reader's reverse sweep ``fn(root)``.
 
@@ -77,9 +79,12 @@ def check_reverse_sweep(fn: Callable[[Value], None], verbose: bool = True) -> Ch
     return compare("reverse sweep", lambda n, x, y: run(n, x, y, fn),
                    lambda n, x, y: run(n, x, y, Value.backward), _cases(),
                    arg_names=["graph", "first input", "second input"], rtol=1e-9,
-                   atol=1e-12, verbose=verbose)
+                   atol=1e-12, verbose=verbose, signature=check_reverse_sweep.signature,
+                   case_names=[f"{n} at ({x}, {y})" for n, x, y in _cases()],
+                   outputs=["d/d(first input)", "d/d(second input)"])
 
 
+@expects("topological_order(root) -> [Value, ...]")
 def check_topological_order(fn: Callable[[Value], list], verbose: bool = True) -> CheckResult:
     """Check a reader's ``fn(root) -> list of Values``.
 

@@ -24,7 +24,9 @@ import numpy as np
 from ..activations import get_activation
 from ..layers import Dense
 from ..network import Network
+from ._args import ActivationArg
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 #: (layer sizes, activations, loss, batch) for the networks of :func:`check_backward`.
 NETWORKS = [
@@ -78,6 +80,55 @@ def reference_backward(net: Network, X: np.ndarray, Y: np.ndarray) -> list[tuple
     return [(layer.dW, layer.db) for layer in net.layers]
 
 
+def backward_case_names() -> list[str]:
+    """``"3-4-2 sigmoid/sigmoid, mse, batch of 5"``, one per :data:`NETWORKS`."""
+    return [f"{'-'.join(map(str, sizes))} {'/'.join(acts)}, {loss}, batch of {batch}"
+            for sizes, acts, loss, batch in NETWORKS]
+
+
+def manual_backward(net: Network, X: np.ndarray, Y: np.ndarray, slip: str = "",
+                    lr: float = 0.1) -> list:
+    r"""BP1-BP4 written out, with one classic ``slip`` switched on (for the diagnoses).
+
+    ``slip`` is ``""`` (none), ``"no_df"`` (BP2 without :math:`f'`), ``"dA"``
+    (:math:`\partial L/\partial A^L` used where :math:`\delta^L` belongs), ``"mean"``
+    (dW and db divided by N again), ``"sign"`` (every gradient negated) or ``"stale"``
+    (BP2 with :math:`W^{l}` already updated by a step of ``lr``).
+    """
+    net = copy.deepcopy(net)
+    net.forward(X)
+    T = net.targets(Y)
+    out = net.layers[-1]
+    delta = net.loss_fn.grad(out.A, T) if slip == "dA" else net.output_delta(T)
+    grads = []
+    for l in range(len(net.layers) - 1, -1, -1):
+        layer = net.layers[l]
+        k = (1 / X.shape[0] if slip == "mean" else 1) * (-1 if slip == "sign" else 1)
+        dW, db = k * delta.T @ layer.A_prev, k * delta.sum(axis=0)
+        grads.append((dW, db))
+        if l > 0:
+            W = layer.W - lr * dW if slip == "stale" else layer.W
+            below = net.layers[l - 1]
+            delta = delta @ W * (1 if slip == "no_df" else below.activation.df(below.Z))
+    return grads[::-1]
+
+
+#: (probable cause, slip of :func:`manual_backward`).
+BACKWARD_SLIPS = [
+    ("BP2 lacks the factor f'(Z^l): δ^l = (δ^{l+1} W^{l+1}) ⊙ f'(Z^l)", "no_df"),
+    ("the output error is ∂ℒ/∂A^L, but δ^L = ∂ℒ/∂Z^L (BP1 multiplies by f'(Z^L), or use "
+     "net.output_delta)", "dA"),
+    ("dW and db are divided by N again: the loss's 1/N is already inside δ (sum over "
+     "the batch)", "mean"),
+    ("the gradients have the wrong sign", "sign"),
+    ("δ^{l-1} was computed with the already-updated W^l: compute BP2 first, then update",
+     "stale"),
+]
+BACKWARD_VARIANTS = [(why, lambda n, X, Y, s=slip: manual_backward(n, X, Y, s))
+                     for why, slip in BACKWARD_SLIPS]
+
+
+@expects("backward(net, X, Y) -> [(dW, db), ...]")
 def check_backward(fn: Callable[[Network, np.ndarray, np.ndarray], list],
                    verbose: bool = True) -> CheckResult:
     r"""Check a whole backward pass: BP1 to BP4 on several networks.
@@ -100,7 +151,10 @@ def check_backward(fn: Callable[[Network, np.ndarray, np.ndarray], list],
         Truthy when every case matches :meth:`bp.Network.backward`.
     """
     return compare("check_backward", fn, reference_backward, backward_cases(),
-                   arg_names=["net", "X", "Y"], rtol=1e-6, atol=1e-10, verbose=verbose)
+                   arg_names=["net", "X", "Y"], rtol=1e-6, atol=1e-10, verbose=verbose,
+                   case_names=backward_case_names(), outputs="layers",
+                   variants=BACKWARD_VARIANTS, inplace_ok=["net"],
+                   scales=lambda net, X, Y: {"N": X.shape[0], "n_L": net.n_out})
 
 
 def delta_cases(seed: int = 1) -> list[tuple]:
@@ -109,16 +163,24 @@ def delta_cases(seed: int = 1) -> list[tuple]:
     cases = []
     for n_l, n_next, act, batch in DELTA_CASES:
         cases.append((rng.normal(size=(batch, n_next)), rng.normal(size=(n_next, n_l)),
-                      rng.normal(size=(batch, n_l)), act))
+                      rng.normal(size=(batch, n_l)), ActivationArg(act)))
     return cases
+
+
+DELTA_VARIANTS = [
+    ("the factor f'(Z) is dropped: δ^l = (δ^{l+1} W^{l+1}) ⊙ f'(Z^l)",
+     lambda d, W, Z, f: d @ W),
+    ("f(Z) was used where f'(Z) belongs", lambda d, W, Z, f: (d @ W) * f(Z)),
+]
 
 
 def reference_delta(delta_next: np.ndarray, W_next: np.ndarray, Z: np.ndarray,
                     activation: str) -> np.ndarray:
     r"""BP2 in rows: :math:`\delta^l = (\delta^{l+1} W^{l+1}) \odot f'(Z^l)`."""
-    return (delta_next @ W_next) * get_activation(activation).df(Z)
+    return (delta_next @ W_next) * get_activation(str(activation)).df(Z)
 
 
+@expects("bp2_step(delta_next, W_next, Z, activation) -> delta")
 def check_delta_recursion(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, str], np.ndarray],
                           verbose: bool = True) -> CheckResult:
     r"""Check one step of BP2, from :math:`\delta^{l+1}` to :math:`\delta^l`.
@@ -129,9 +191,10 @@ def check_delta_recursion(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, str]
         ``fn(delta_next, W_next, Z, activation)`` with ``delta_next`` of shape
         ``(batch, n_{l+1})``, ``W_next`` (the weights of layer :math:`l+1`) of shape
         ``(n_{l+1}, n_l)``, ``Z`` (the pre-activations of layer :math:`l`) of shape
-        ``(batch, n_l)`` and ``activation`` the name of layer :math:`l`'s activation
-        (look it up with :func:`bp.get_activation`). Returns :math:`\delta^l`,
-        shape ``(batch, n_l)``.
+        ``(batch, n_l)`` and ``activation`` layer :math:`l`'s activation: its name
+        (look it up with :func:`bp.get_activation`), which can also be called and
+        has ``activation.df`` (see :class:`~bp.checks._args.ActivationArg`).
+        Returns :math:`\delta^l`, shape ``(batch, n_l)``.
     verbose : bool
 
     Returns
@@ -139,7 +202,11 @@ def check_delta_recursion(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, str]
     CheckResult
     """
     return compare("check_delta_recursion", fn, reference_delta, delta_cases(),
-                   arg_names=["delta_next", "W_next", "Z", "activation"], verbose=verbose)
+                   arg_names=["delta_next", "W_next", "Z", "activation"], verbose=verbose,
+                   case_names=[f"n_l = {a}, n_(l+1) = {b}, {f}, batch of {N}"
+                               for a, b, f, N in DELTA_CASES], outputs="delta",
+                   variants=DELTA_VARIANTS,
+                   scales=lambda d, W, Z, f: {"N": d.shape[0]})
 
 
 def layer_cases(seed: int = 2) -> list[tuple]:
@@ -154,6 +221,7 @@ def reference_layer_gradients(delta: np.ndarray, A_prev: np.ndarray) -> tuple:
     return delta.T @ A_prev, delta.sum(axis=0)
 
 
+@expects("layer_gradients(delta, A_prev) -> (dW, db)")
 def check_layer_gradients(fn: Callable[[np.ndarray, np.ndarray], tuple],
                           verbose: bool = True) -> CheckResult:
     r"""Check BP3 and BP4: one layer's ``(dW, db)`` from its :math:`\delta` and input.
@@ -171,5 +239,10 @@ def check_layer_gradients(fn: Callable[[np.ndarray, np.ndarray], tuple],
     -------
     CheckResult
     """
+    variants = [("dW is A_prev.T @ delta, the transpose: dW = delta.T @ A_prev, shape "
+                 "(n_l, n_{l-1})", lambda d, A: (A.T @ d, d.sum(axis=0)))]
     return compare("check_layer_gradients", fn, reference_layer_gradients, layer_cases(),
-                   arg_names=["delta", "A_prev"], verbose=verbose)
+                   arg_names=["delta", "A_prev"], verbose=verbose,
+                   case_names=["batch of 1", "batch of 3", "batch of 7"],
+                   outputs=["dW", "db"], variants=variants,
+                   scales=lambda d, A: {"N": d.shape[0]})

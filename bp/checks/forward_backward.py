@@ -23,6 +23,7 @@ import numpy as np
 from ..layers import Dense
 from ..network import Network
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 Array = np.ndarray
 
@@ -49,6 +50,51 @@ def two_layer_cases(seed: int = 0) -> list[tuple[Array, ...]]:
     return cases
 
 
+def _names() -> list[str]:
+    return [f"{n_in}-{n_h}-{n_out}{' (square W)' if n_in == n_h == n_out else ''}, "
+            f"batch of {N}" for n_in, n_h, n_out, N in SIZES]
+
+
+def _sig(Z):
+    return 1 / (1 + np.exp(-Z))
+
+
+def _manual(X, Y, W1, b1, W2, b2, transpose=True, bias=True, df=True, scale=1.0,
+            mean_again=False):
+    """The two-layer network computed with one classic slip switched on."""
+    T = (lambda W: W.T) if transpose else (lambda W: W)
+    Z1 = X @ T(W1) + (b1 if bias else 0)
+    A1 = _sig(Z1)
+    Z2 = A1 @ T(W2) + (b2 if bias else 0)
+    A2 = _sig(Z2)
+    if Y is None:
+        return Z1, A1, Z2, A2
+    d2 = scale * 2 / Y.size * (A2 - Y) * (A2 * (1 - A2) if df else 1)
+    d1 = (d2 @ W2) * (A1 * (1 - A1) if df else 1)
+    k = 1 / X.shape[0] if mean_again else 1
+    return k * d1.T @ X, k * d1.sum(axis=0), k * d2.T @ A1, k * d2.sum(axis=0)
+
+
+FORWARD_VARIANTS = [
+    ("the transpose is missing (with square W it runs): Z = X @ W.T + b",
+     lambda X, W1, b1, W2, b2: _manual(X, None, W1, b1, W2, b2, transpose=False)),
+    ("the biases are ignored",
+     lambda X, W1, b1, W2, b2: _manual(X, None, W1, b1, W2, b2, bias=False)),
+]
+
+BACKWARD_VARIANTS = [
+    ("the factor f'(Z) = σ(Z)(1 − σ(Z)) is dropped: δ = ∂ℒ/∂Z, not ∂ℒ/∂A",
+     lambda *a: _manual(*a, df=False)),
+    ("the mean's 1/(N·n_L) is missing (the sum of squares, not the mean)",
+     lambda X, Y, *a: _manual(X, Y, *a, scale=Y.size)),
+    ("the mean's factor 2 is missing: ∂/∂A (A − Y)² = 2(A − Y)",
+     lambda *a: _manual(*a, scale=0.5)),
+    ("the gradients are divided by N again: δ already holds the mean's 1/(N·n_L)",
+     lambda *a: _manual(*a, mean_again=True)),
+    ("the sign is flipped: δ² ∝ (A² − Y), not (Y − A²)", lambda *a: _manual(*a, scale=-1)),
+]
+
+
 def _ref_forward(X, W1, b1, W2, b2):
     net = _network(W1, b1, W2, b2)
     net.forward(X)
@@ -64,6 +110,7 @@ def _ref_backward(X, Y, W1, b1, W2, b2):
     return h.dW, h.db, o.dW, o.db
 
 
+@expects("forward(X, W1, b1, W2, b2) -> (Z1, A1, Z2, A2)")
 def check_forward_pass(fn: Callable[..., tuple[Array, Array, Array, Array]],
                        verbose: bool = True) -> CheckResult:
     r"""Check a reader's forward pass of the sigmoid-sigmoid two-layer network.
@@ -83,9 +130,25 @@ def check_forward_pass(fn: Callable[..., tuple[Array, Array, Array, Array]],
     """
     cases = [(X, W1, b1, W2, b2) for X, _, W1, b1, W2, b2 in two_layer_cases()]
     return compare("check_forward_pass", fn, _ref_forward, cases,
-                   arg_names=["X", "W1", "b1", "W2", "b2"], verbose=verbose)
+                   arg_names=["X", "W1", "b1", "W2", "b2"], verbose=verbose,
+                   case_names=_names(), outputs=["Z1", "A1", "Z2", "A2"],
+                   variants=FORWARD_VARIANTS, scales=lambda X, *a: {"N": X.shape[0]})
 
 
+class _Gradients:
+    """``dW1, db1, dW2, db2`` by name, reported from the output layer down."""
+
+    names = ("dW1", "db1", "dW2", "db2")
+
+    def __call__(self, path):
+        return self.names[path[0]] if path else "output"
+
+    @staticmethod
+    def order(path):
+        return (-(path[0] // 2), path[0] % 2) if path else (0,)
+
+
+@expects("backward(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)")
 def check_backward_2layer(fn: Callable[..., tuple[Array, Array, Array, Array]],
                           verbose: bool = True) -> CheckResult:
     r"""Check a reader's gradients of the sigmoid-sigmoid network with mean MSE.
@@ -111,13 +174,26 @@ def check_backward_2layer(fn: Callable[..., tuple[Array, Array, Array, Array]],
     CheckResult
     """
     return compare("check_backward_2layer", fn, _ref_backward, two_layer_cases(),
-                   arg_names=["X", "Y", "W1", "b1", "W2", "b2"], verbose=verbose)
+                   arg_names=["X", "Y", "W1", "b1", "W2", "b2"], verbose=verbose,
+                   case_names=_names(), outputs=_Gradients(),
+                   variants=BACKWARD_VARIANTS,
+                   scales=lambda X, Y, *a: {"N": X.shape[0], "n_L": Y.shape[1]})
 
 
 def _ref_sgd_step(theta: Array, grad: Array, lr: float) -> Array:
     return theta - lr * grad
 
 
+SGD_VARIANTS = [
+    ("the step goes uphill: θ − α∇ℒ, not θ + α∇ℒ", lambda t, g, lr: t + lr * g),
+    ("the learning rate is ignored: θ − α∇ℒ", lambda t, g, lr: t - g),
+    ("you returned the step −α∇ℒ, not the new parameters θ − α∇ℒ",
+     lambda t, g, lr: -lr * g),
+    ("you returned θ unchanged", lambda t, g, lr: t),
+]
+
+
+@expects("sgd_step(theta, grad, lr) -> new_theta")
 def check_sgd_step(fn: Callable[[Array, Array, float], Array],
                    verbose: bool = True) -> CheckResult:
     r"""Check one plain gradient-descent step :math:`\theta \leftarrow \theta - \alpha\nabla L`.
@@ -126,7 +202,8 @@ def check_sgd_step(fn: Callable[[Array, Array, float], Array],
     ----------
     fn : callable
         ``fn(theta, grad, lr) -> new_theta``: returns the updated parameters (same
-        shape as ``theta``); ``lr`` is a positive float.
+        shape as ``theta``) as a *new* array; ``lr`` is a positive float. Changing
+        ``theta`` in place (``theta -= lr * grad``) fails.
     verbose : bool
 
     Returns
@@ -138,7 +215,11 @@ def check_sgd_step(fn: Callable[[Array, Array, float], Array],
              (rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), 0.5),
              (rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 1e-3)]
     return compare("check_sgd_step", fn, _ref_sgd_step, cases,
-                   arg_names=["theta", "grad", "lr"], verbose=verbose)
+                   arg_names=["theta", "grad", "lr"], verbose=verbose,
+                   case_names=["vector of 3, lr 0.1", "square 2x2, lr 0.5",
+                               "3x4, lr 0.001"], outputs="new_theta",
+                   variants=SGD_VARIANTS, scales=lambda t, g, lr: {"lr": lr},
+                   rule="return a new array; do not change theta in place")
 
 
 def _ref_gradient_descent(grad: Callable[[Array], Array], theta0: Array, lr: float,
@@ -149,6 +230,7 @@ def _ref_gradient_descent(grad: Callable[[Array], Array], theta0: Array, lr: flo
     return np.stack(path)
 
 
+@expects("gradient_descent(grad, theta0, lr, steps) -> path")
 def check_gradient_descent(fn: Callable[[Callable[[Array], Array], Array, float, int], Array],
                            verbose: bool = True) -> CheckResult:
     r"""Check a full-batch gradient-descent loop that records its trajectory.
@@ -162,7 +244,8 @@ def check_gradient_descent(fn: Callable[[Callable[[Array], Array], Array, float,
         ``fn(grad, theta0, lr, steps) -> path`` where ``grad(theta)`` returns the
         gradient, ``theta0`` has shape ``(d,)`` and ``path`` has shape
         ``(steps + 1, d)`` with ``path[0] == theta0`` and
-        ``path[k+1] = path[k] - lr * grad(path[k])``.
+        ``path[k+1] = path[k] - lr * grad(path[k])``. ``theta0`` must not be changed
+        in place.
     verbose : bool
 
     Returns
@@ -174,5 +257,19 @@ def check_gradient_descent(fn: Callable[[Callable[[Array], Array], Array, float,
     cases = [(lambda t: A1 @ t - c1, np.array([1.0, 1.0]), 0.1, 5),
              (lambda t: A2 @ t - c2, np.array([-2.0, 0.5]), 0.3, 10),
              (lambda t: A1 @ t - c1, np.array([0.5, -1.0]), 0.7, 4)]
+    variants = [
+        ("the path misses its start: path[0] must be theta0 (steps + 1 rows)",
+         lambda g, t, lr, k: _ref_gradient_descent(g, t, lr, k)[1:]),
+        ("the steps go uphill: θ − α∇ℒ, not θ + α∇ℒ",
+         lambda g, t, lr, k: _ref_gradient_descent(g, t, -lr, k)),
+        ("one step too many: steps + 1 rows, the start included",
+         lambda g, t, lr, k: _ref_gradient_descent(g, t, lr, k + 1)),
+    ]
     return compare("check_gradient_descent", fn, _ref_gradient_descent, cases,
-                   arg_names=["grad", "theta0", "lr", "steps"], verbose=verbose)
+                   arg_names=["grad", "theta0", "lr", "steps"], verbose=verbose,
+                   case_names=["stretched bowl, lr 0.1, 5 steps",
+                               "tilted bowl, lr 0.3, 10 steps",
+                               "stretched bowl, lr 0.7 (overshoots), 4 steps"],
+                   outputs="path", variants=variants,
+                   scales=lambda g, t, lr, k: {"lr": lr},
+                   rule="return a new array; do not change theta0 in place")

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..gradcheck import relative_error
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 
 class ScalarFunction:
@@ -68,6 +69,19 @@ def reference_centered_difference(f: Callable[[np.ndarray], float], x: np.ndarra
     return grad
 
 
+def _one_sided(f, x, eps):
+    x = np.array(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    base = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = old
+    return grad
+
+
+@expects("centered_difference(f, x, eps) -> grad")
 def check_centered_difference(fn: Callable[[Callable, np.ndarray, float], np.ndarray],
                               verbose: bool = True) -> CheckResult:
     r"""Check a centered-difference gradient of a scalar function of an array.
@@ -79,16 +93,23 @@ def check_centered_difference(fn: Callable[[Callable, np.ndarray, float], np.nda
         shape) and a step ``eps``, and returns an array shaped like ``x`` whose entry
         ``i`` is :math:`(f(x + \epsilon e_i) - f(x - \epsilon e_i)) / (2\epsilon)`.
         A one-sided difference, or dividing by :math:`\epsilon` instead of
-        :math:`2\epsilon`, fails.
+        :math:`2\epsilon`, fails, and so does leaving the caller's ``x`` changed
+        (nudge a copy, or restore every entry exactly).
     verbose : bool
 
     Returns
     -------
     CheckResult
     """
+    variants = [("a one-sided difference (f(x + ε) − f(x))/ε: use (f(x + ε) − f(x − ε))/(2ε)",
+                 _one_sided),
+                ("the denominator is ε: the centered difference divides by 2ε",
+                 lambda f, x, eps: 2 * reference_centered_difference(f, x, eps))]
     return compare("check_centered_difference", fn, reference_centered_difference,
                    difference_cases(), arg_names=["f", "x", "eps"], rtol=1e-7, atol=1e-9,
-                   verbose=verbose)
+                   verbose=verbose, case_names=[repr(f) for f in FUNCTIONS],
+                   outputs="grad", variants=variants,
+                   rule="leave the caller's x unchanged (copy it before nudging entries)")
 
 
 def relative_error_cases(seed: int = 4) -> list[tuple]:
@@ -106,6 +127,7 @@ def relative_error_cases(seed: int = 4) -> list[tuple]:
     ]
 
 
+@expects("relative_error(a, b) -> r")
 def check_relative_error(fn: Callable[[np.ndarray, np.ndarray], float],
                          verbose: bool = True) -> CheckResult:
     r"""Check the relative error used to compare two gradients.
@@ -122,5 +144,13 @@ def check_relative_error(fn: Callable[[np.ndarray, np.ndarray], float],
     -------
     CheckResult
     """
+    variants = [("the denominator is missing: r = ‖a − b‖ / (‖a‖ + ‖b‖)",
+                 lambda a, b: float(np.linalg.norm(a - b))),
+                ("the denominator is max(‖a‖, ‖b‖); the book's r divides by ‖a‖ + ‖b‖",
+                 lambda a, b: float(np.linalg.norm(a - b) / max(np.linalg.norm(a),
+                                                                 np.linalg.norm(b))))]
     return compare("check_relative_error", fn, relative_error, relative_error_cases(),
-                   arg_names=["a", "b"], rtol=1e-9, atol=1e-15, verbose=verbose)
+                   arg_names=["a", "b"], rtol=1e-9, atol=1e-15, verbose=verbose,
+                   case_names=["a good match", "tiny gradients 1e-3 apart", "unrelated",
+                               "opposite (r = 1)", "one of them zero", "both zero (r = 0)"],
+                   outputs="r", variants=variants)

@@ -21,9 +21,27 @@ from typing import Callable
 import numpy as np
 
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 _SIZES = [(1, 1), (64, 128), (128, 10), (784, 256), (3, 1000)]
 _NAMES = ["n_in", "n_out"]
+_CASES = [f"n_in = {a}, n_out = {b}" for a, b in _SIZES]
+
+
+def _run(name, fn, ref, verbose):
+    variants = [
+        ("you returned the variance: the standard deviation is its square root",
+         lambda a, b: ref(a, b) ** 2),
+        ("n_in and n_out are swapped", lambda a, b: ref(b, a)),
+        ("you returned the standard deviation; the uniform bound is √3 times it",
+         lambda a, b: ref(a, b) / np.sqrt(3)),
+        ("you returned the uniform bound; the standard deviation is it divided by √3",
+         lambda a, b: ref(a, b) * np.sqrt(3)),
+        ("the factor 2 is missing (Var = 1/n, LeCun's scale)",
+         lambda a, b: ref(a, b) / np.sqrt(2)),
+    ]
+    return compare(name, fn, ref, _SIZES, arg_names=_NAMES, verbose=verbose,
+                   case_names=_CASES, outputs="scale", variants=variants)
 
 
 def _xavier_std(n_in: int, n_out: int) -> float:
@@ -42,6 +60,7 @@ def _he_limit(n_in: int, n_out: int) -> float:
     return float(np.sqrt(6.0 / n_in))
 
 
+@expects("xavier_std(n_in, n_out) -> std")
 def check_xavier_std(fn: Callable[[int, int], float], verbose: bool = True) -> CheckResult:
     r"""Check ``fn(n_in, n_out) -> std``, the standard deviation of Xavier/Glorot weights.
 
@@ -53,10 +72,10 @@ def check_xavier_std(fn: Callable[[int, int], float], verbose: bool = True) -> C
     verbose : bool
         Print the outcome.
     """
-    return compare("check_xavier_std", fn, _xavier_std, _SIZES, arg_names=_NAMES,
-                   verbose=verbose)
+    return _run("check_xavier_std", fn, _xavier_std, verbose)
 
 
+@expects("xavier_limit(n_in, n_out) -> r")
 def check_xavier_limit(fn: Callable[[int, int], float], verbose: bool = True) -> CheckResult:
     r"""Check ``fn(n_in, n_out) -> r``, the bound of Xavier's uniform :math:`U(-r, r)`.
 
@@ -67,10 +86,10 @@ def check_xavier_limit(fn: Callable[[int, int], float], verbose: bool = True) ->
     verbose : bool
         Print the outcome.
     """
-    return compare("check_xavier_limit", fn, _xavier_limit, _SIZES, arg_names=_NAMES,
-                   verbose=verbose)
+    return _run("check_xavier_limit", fn, _xavier_limit, verbose)
 
 
+@expects("he_std(n_in, n_out) -> std")
 def check_he_std(fn: Callable[[int, int], float], verbose: bool = True) -> CheckResult:
     r"""Check ``fn(n_in, n_out) -> std``, the standard deviation of He (Kaiming) weights.
 
@@ -83,9 +102,10 @@ def check_he_std(fn: Callable[[int, int], float], verbose: bool = True) -> Check
     verbose : bool
         Print the outcome.
     """
-    return compare("check_he_std", fn, _he_std, _SIZES, arg_names=_NAMES, verbose=verbose)
+    return _run("check_he_std", fn, _he_std, verbose)
 
 
+@expects("he_limit(n_in, n_out) -> r")
 def check_he_limit(fn: Callable[[int, int], float], verbose: bool = True) -> CheckResult:
     r"""Check ``fn(n_in, n_out) -> r``, the bound of He's uniform :math:`U(-r, r)`.
 
@@ -96,8 +116,7 @@ def check_he_limit(fn: Callable[[int, int], float], verbose: bool = True) -> Che
     verbose : bool
         Print the outcome.
     """
-    return compare("check_he_limit", fn, _he_limit, _SIZES, arg_names=_NAMES,
-                   verbose=verbose)
+    return _run("check_he_limit", fn, _he_limit, verbose)
 
 
 __all__ = ["check_xavier_std", "check_xavier_limit", "check_he_std", "check_he_limit"]

@@ -29,6 +29,7 @@ import numpy as np
 from ..activations import softmax
 from ..losses import LOSSES
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 Array = np.ndarray
 
@@ -71,6 +72,16 @@ def loss_cases(name: str, seed: int = 0) -> list[tuple[Array, Array]]:
     return cases
 
 
+def _names(name: str) -> list[str]:
+    return [f"batch of {N}, n_L = {m}" for N, m in SHAPES
+            if not (LOSSES[name].categorical and m == 1)]
+
+
+def _scales(P: Array, Y: Array) -> dict:
+    return {"N": P.shape[0], "n_L": P.shape[1]}
+
+
+@expects("loss(P, Y) -> float")
 def check_loss(name: str, fn: Callable[[Array, Array], float],
                verbose: bool = True) -> CheckResult:
     """Check a reader's loss value against :data:`bp.losses.LOSSES[name] <bp.losses.LOSSES>`.
@@ -94,9 +105,11 @@ def check_loss(name: str, fn: Callable[[Array, Array], float],
     """
     cases = loss_cases(name)
     return compare(f"check_loss({name!r})", fn, LOSSES[name].value, cases, arg_names=["P", "Y"],
-                   verbose=verbose)
+                   verbose=verbose, signature=check_loss.signature, case_names=_names(name),
+                   outputs="loss", scales=_scales)
 
 
+@expects("loss_gradient(P, Y) -> dP")
 def check_loss_gradient(name: str, fn: Callable[[Array, Array], Array],
                         verbose: bool = True) -> CheckResult:
     r"""Check a reader's :math:`\partial L/\partial P` against bp's for the loss ``name``.
@@ -116,7 +129,9 @@ def check_loss_gradient(name: str, fn: Callable[[Array, Array], Array],
     """
     cases = loss_cases(name)
     return compare(f"check_loss_gradient({name!r})", fn, LOSSES[name].grad, cases,
-                   arg_names=["P", "Y"], verbose=verbose)
+                   arg_names=["P", "Y"], verbose=verbose,
+                   signature=check_loss_gradient.signature, case_names=_names(name),
+                   outputs="dP", scales=_scales)
 
 
 def _softmax_ce_delta(Z: Array, Y: Array) -> Array:
@@ -134,6 +149,23 @@ OUTPUT_DELTAS: dict[str, tuple[str, Callable[[Array, Array], Array]]] = {
 }
 
 
+def _sigmoid(Z: Array) -> Array:
+    return np.exp(-np.logaddexp(0.0, -Z))
+
+
+#: Output layer -> known wrong output deltas (probable cause, function of Z, Y).
+DELTA_VARIANTS = {
+    "softmax": [("you returned ∂ℒ/∂ŷ (= −y/(N ŷ)), not δ = ∂ℒ/∂z = (ŷ − y)/N",
+                 lambda Z, Y: -Y / (Z.shape[0] * softmax(Z))),
+                ("the softmax is missing: δ = (softmax(Z) − Y)/N", lambda Z, Y: (Z - Y) / len(Z))],
+    "sigmoid": [("you returned ∂ℒ/∂ŷ, not δ = ∂ℒ/∂z = (ŷ − y)/(N·n_L)",
+                 lambda Z, Y: (_sigmoid(Z) - Y) / (_sigmoid(Z) * (1 - _sigmoid(Z)) * Y.size)),
+                ("the sigmoid is missing: δ = (σ(Z) − Y)/(N·n_L)",
+                 lambda Z, Y: (Z - Y) / Y.size)],
+}
+
+
+@expects("output_delta(Z, Y) -> delta")
 def check_output_delta(fn: Callable[[Array, Array], Array], output: str = "softmax",
                        verbose: bool = True) -> CheckResult:
     r"""Check a reader's output error term :math:`\delta^L = \partial L/\partial Z^L`.
@@ -166,8 +198,11 @@ def check_output_delta(fn: Callable[[Array, Array], Array], output: str = "softm
     m = 3
     Y_extreme = _targets(loss_name, np.random.default_rng(1), 2, m)
     cases.append((np.array([[1e4, -1e4, 0.0], [-1e4, 0.0, 1e4]]), Y_extreme))
+    names = _names(loss_name) + ["logits ±1e4"]
     return compare(f"check_output_delta(output={output!r})", fn, ref, cases,
-                   arg_names=["Z", "Y"], verbose=verbose)
+                   arg_names=["Z", "Y"], verbose=verbose,
+                   signature=check_output_delta.signature, case_names=names,
+                   outputs="delta", variants=DELTA_VARIANTS[output], scales=_scales)
 
 
 def _logsumexp(Z: Array) -> Array:
@@ -175,6 +210,7 @@ def _logsumexp(Z: Array) -> Array:
     return top + np.log(np.sum(np.exp(Z - top[:, None]), axis=1))
 
 
+@expects("logsumexp(Z) -> lse")
 def check_logsumexp(fn: Callable[[Array], Array], verbose: bool = True) -> CheckResult:
     r"""Check a reader's row-wise :math:`\operatorname{LSE}(z) = \log\sum_j e^{z_j}`.
 
@@ -197,5 +233,11 @@ def check_logsumexp(fn: Callable[[Array], Array], verbose: bool = True) -> Check
              (np.array([[1e4, 0.0, -1e4]]),),
              (np.array([[-1e4, -1e4 + 1.0, -1e4 - 2.0], [1e4, 1e4, 1e4]]),),
              (rng.normal(scale=50.0, size=(5, 6)),)]
+    variants = [("the sum runs over the batch axis: use axis=1 (one value per row)",
+                 lambda Z: Z.max(axis=0) + np.log(np.exp(Z - Z.max(axis=0)).sum(axis=0))),
+                ("the maximum is subtracted but not added back: c + log Σ e^(z − c)",
+                 lambda Z: np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1)))]
     return compare("check_logsumexp", fn, _logsumexp, cases, arg_names=["Z"],
-                   verbose=verbose)
+                   verbose=verbose, case_names=["3x4 normal", "logits ±1e4",
+                                                "rows near ±1e4", "5x6, scale 50"],
+                   outputs="lse", variants=variants)

@@ -16,7 +16,10 @@ between calls). The reference is :mod:`bp.optimizers` itself (the
 
 Every check tries several seeded cases, including a first step (``v = 0`` or
 ``m = v = 0``), arrays of different shapes and, for Adam, gradients so small that
-the placement of ``eps`` matters.
+the placement of ``eps`` matters. Rules: PyTorch's forms above (not the dampened
+:math:`v \leftarrow \mu v + (1-\mu) g`, not Sutskever's :math:`v \leftarrow \mu v -
+\alpha g`), and new arrays returned: a step that changes ``theta``, ``v`` or ``m`` in
+place (``m *= beta1``) fails, naming the array.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import numpy as np
 
 from ..optimizers import SGD, Adam, Optimizer
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 _KEY = (0, "theta")
 
@@ -74,6 +78,38 @@ def _momentum_cases() -> list[tuple]:
     return cases
 
 
+_MOMENTUM_NAMES = ["first step (v = 0), mu 0.9", "vector, mu 0.9", "4x2, lr 0.05, mu 0.5",
+                   "2x3, lr 0.01, mu 0.99"]
+_RULE = "PyTorch's form: v ← μ·v + g, then θ ← θ − α·v; return new arrays"
+
+
+def _momentum_variants(nesterov: bool) -> list:
+    def step(update_v, update_theta):
+        return lambda t, v, g, lr, mu: (update_theta(t, update_v(v, g, mu), g, lr, mu),
+                                        update_v(v, g, mu))
+    plain_v = lambda v, g, mu: mu * v + g                                   # noqa: E731
+    plain = lambda t, v, g, lr, mu: t - lr * v                               # noqa: E731
+    nest = lambda t, v, g, lr, mu: t - lr * (g + mu * v)                     # noqa: E731
+    right = nest if nesterov else plain
+    found = [
+        ("the dampened form v ← μv + (1 − μ)g: PyTorch (and bp) use v ← μv + g",
+         step(lambda v, g, mu: mu * v + (1 - mu) * g, right)),
+        ("the Sutskever form v ← μv − αg, θ ← θ + v: PyTorch (and bp) use v ← μv + g, "
+         "θ ← θ − αv", lambda t, v, g, lr, mu: (t + (mu * v - lr * g), mu * v - lr * g)),
+        ("θ is updated with the old v: update v first, then θ",
+         lambda t, v, g, lr, mu: (t - lr * (g + mu * v if nesterov else v), mu * v + g)),
+        ("the step goes uphill: θ − αv", step(plain_v, lambda t, v, g, lr, mu: t + lr * v)),
+    ]
+    if nesterov:
+        found.append(("this is plain momentum: Nesterov steps by g + μv (with the new v)",
+                      step(plain_v, plain)))
+    else:
+        found.append(("this is Nesterov's step (g + μv); plain momentum steps by v",
+                      step(plain_v, nest)))
+    return found
+
+
+@expects("momentum_step(theta, v, g, lr, mu) -> (theta_new, v_new)")
 def check_momentum_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(theta, v, g, lr, mu) -> (theta_new, v_new)``, heavy-ball momentum.
 
@@ -89,9 +125,13 @@ def check_momentum_step(fn: Callable, verbose: bool = True) -> CheckResult:
         Print the outcome.
     """
     return compare("check_momentum_step", fn, _ref_momentum, _momentum_cases(),
-                   arg_names=["theta", "v", "g", "lr", "mu"], verbose=verbose)
+                   arg_names=["theta", "v", "g", "lr", "mu"], verbose=verbose,
+                   case_names=_MOMENTUM_NAMES, outputs=["theta_new", "v_new"],
+                   variants=_momentum_variants(False), rule=_RULE,
+                   scales=lambda t, v, g, lr, mu: {"lr": lr})
 
 
+@expects("nesterov_step(theta, v, g, lr, mu) -> (theta_new, v_new)")
 def check_nesterov_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(theta, v, g, lr, mu) -> (theta_new, v_new)``, Nesterov momentum.
 
@@ -106,9 +146,33 @@ def check_nesterov_step(fn: Callable, verbose: bool = True) -> CheckResult:
         Print the outcome.
     """
     return compare("check_nesterov_step", fn, _ref_nesterov, _momentum_cases(),
-                   arg_names=["theta", "v", "g", "lr", "mu"], verbose=verbose)
+                   arg_names=["theta", "v", "g", "lr", "mu"], verbose=verbose,
+                   case_names=_MOMENTUM_NAMES, outputs=["theta_new", "v_new"],
+                   variants=_momentum_variants(True),
+                   rule="PyTorch's form: v ← μ·v + g, then θ ← θ − α·(g + μ·v); "
+                        "return new arrays",
+                   scales=lambda t, v, g, lr, mu: {"lr": lr})
 
 
+def _adam(theta, m, v, g, t, lr, b1, b2, eps, inside=False, correct=True, shift=0):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    c1, c2 = (1 - b1 ** (t + shift), 1 - b2 ** (t + shift)) if correct else (1.0, 1.0)
+    denom = np.sqrt(v / c2 + eps) if inside else np.sqrt(v / c2) + eps
+    return theta - lr * (m / c1) / denom, m, v
+
+
+ADAM_VARIANTS = [
+    ("eps is inside the square root: PyTorch (and bp) use θ − α·m̂/(√v̂ + ε)",
+     lambda *a: _adam(*a, inside=True)),
+    ("the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ are missing",
+     lambda *a: _adam(*a, correct=False)),
+    ("the bias corrections use t − 1 (t counts from 1)", lambda *a: _adam(*a, shift=-1)),
+    ("the bias corrections use t + 1 (t counts from 1)", lambda *a: _adam(*a, shift=1)),
+]
+
+
+@expects("adam_step(theta, m, v, g, t, lr, beta1, beta2, eps) -> (theta_new, m_new, v_new)")
 def check_adam_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(theta, m, v, g, t, lr, beta1, beta2, eps) -> (theta_new, m_new, v_new)``.
 
@@ -139,9 +203,15 @@ def check_adam_step(fn: Callable, verbose: bool = True) -> CheckResult:
         else:
             v = v * v  # a second-moment estimate is never negative
         cases.append((theta, m, v, g, t, lr, b1, b2, eps))
+    names = ["first step (m = v = 0)", "step 2", "4x2, step 10, eps 1e-6", "step 1000",
+             "first step, tiny gradients (eps matters)"]
     return compare("check_adam_step", fn, _ref_adam, cases,
                    arg_names=["theta", "m", "v", "g", "t", "lr", "beta1", "beta2", "eps"],
-                   verbose=verbose)
+                   verbose=verbose, case_names=names,
+                   outputs=["theta_new", "m_new", "v_new"], variants=ADAM_VARIANTS,
+                   scales=lambda *a: {"lr": a[5]},
+                   rule="torch.optim.Adam's form (eps outside the root, bias-corrected); "
+                        "return new arrays")
 
 
 __all__ = ["check_momentum_step", "check_nesterov_step", "check_adam_step"]

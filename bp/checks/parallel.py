@@ -26,6 +26,7 @@ from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
 from ._core import CheckResult, compare
+from ._signatures import expects
 
 
 def _net(seed: int, sizes: tuple[int, ...], acts: tuple[str, ...], loss: str) -> Network:
@@ -61,6 +62,22 @@ def _full_batch(net: Network, shards_X: list, shards_Y: list) -> list[tuple]:
     return [(layer.dW, layer.db) for layer in net.layers]
 
 
+def _unweighted(net, shards_X, shards_Y):
+    per = []
+    for X, Y in zip(shards_X, shards_Y):
+        per.append(_full_batch(net, [X], [Y]))
+    k = len(per)
+    return [(sum(p[l][0] for p in per) / k, sum(p[l][1] for p in per) / k)
+            for l in range(len(per[0]))]
+
+
+def _summed(net, shards_X, shards_Y):
+    per = [_full_batch(net, [X], [Y]) for X, Y in zip(shards_X, shards_Y)]
+    return [(sum(p[l][0] for p in per), sum(p[l][1] for p in per))
+            for l in range(len(per[0]))]
+
+
+@expects("combine(net, shards_X, shards_Y) -> [(dW, db), ...]")
 def check_data_parallel(fn: Callable, verbose: bool = True) -> CheckResult:
     """Check ``fn(net, shards_X, shards_Y) -> [(dW, db) for each layer]``.
 
@@ -72,7 +89,14 @@ def check_data_parallel(fn: Callable, verbose: bool = True) -> CheckResult:
     return compare("data-parallel gradient", lambda n, X, Y: fn(copy.deepcopy(n), X, Y),
                    _full_batch, _parallel_cases(),
                    arg_names=["net", "shards_X", "shards_Y"], rtol=1e-10, atol=1e-13,
-                   verbose=verbose)
+                   verbose=verbose, signature=check_data_parallel.signature,
+                   case_names=["mse, shards 4+4", "cross_entropy, shards 3+5+2",
+                               "bce, shards 1+6", "softmax_cross_entropy, shards 5+2+2+1"],
+                   outputs="layers", inplace_ok=["net"],
+                   variants=[("the shard gradients are averaged with equal weights: "
+                              "weight each by N_k / N", _unweighted),
+                             ("the shard gradients are summed: weight each by N_k / N",
+                              _summed)])
 
 
 def _ref_weight_decay(W: np.ndarray, dW: np.ndarray, lr: float, lam: float) -> np.ndarray:
@@ -81,12 +105,27 @@ def _ref_weight_decay(W: np.ndarray, dW: np.ndarray, lr: float, lam: float) -> n
     return W
 
 
+@expects("decay_step(W, dW, lr, lam) -> W_new")
 def check_weight_decay_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(W, dW, lr, lam) -> W_new``: one SGD step on
-    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`."""
+    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`.
+
+    Rule: ``W_new`` is a new array; changing ``W`` in place fails.
+    """
     rng = np.random.default_rng(11)
     cases = [(rng.normal(size=s), rng.normal(size=s), lr, lam)
              for s, lr, lam in [((3, 2), 0.1, 0.01), ((4,), 0.5, 0.1), ((2, 5), 0.01, 1.0),
                                 ((3, 3), 0.2, 0.0)]]
     return compare("weight-decay step", fn, _ref_weight_decay, cases,
-                   arg_names=["W", "dW", "lr", "lam"], rtol=1e-12, atol=1e-14, verbose=verbose)
+                   arg_names=["W", "dW", "lr", "lam"], rtol=1e-12, atol=1e-14, verbose=verbose,
+                   signature=check_weight_decay_step.signature,
+                   case_names=["3x2, lr 0.1, lam 0.01", "vector, lr 0.5, lam 0.1",
+                               "2x5, lr 0.01, lam 1", "square 3x3, no decay"],
+                   outputs="W_new", scales=lambda W, dW, lr, lam: {"lr": lr},
+                   variants=[("the decay is not scaled by lr: W − lr·(dW + lam·W)",
+                              lambda W, dW, lr, lam: W - lr * dW - lam * W),
+                             ("the decay uses lam/2: the gradient of (lam/2)‖W‖² is lam·W",
+                              lambda W, dW, lr, lam: W - lr * (dW + lam / 2 * W)),
+                             ("the decay has the wrong sign: W − lr·(dW + lam·W)",
+                              lambda W, dW, lr, lam: W - lr * (dW - lam * W))],
+                   rule="return a new array; do not change W in place")
