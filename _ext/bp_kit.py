@@ -28,7 +28,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 KIT = "student-kit.zip"
 #: What the notebooks import (pinned from the project's requirements.txt).
-NEEDED = ["numpy", "sympy", "matplotlib", "scikit-learn", "tqdm", "threadpoolctl",
+NEEDED = ["numpy", "sympy", "matplotlib", "scikit-learn", "scipy", "mlxtend", "tqdm",
+          "threadpoolctl",
           "jupyterlab", "ipykernel"]
 
 GETTING_BP = """\

@@ -62,6 +62,20 @@ def pages() -> list[str]:
     return [f"{doc}.html" for doc in toc_docs()]
 
 
+#: Chapters that are known to fail a check, and why: issue 12's presentation pass has not
+#: reached them yet. The marks are strict, so a chapter that is fixed must leave the list.
+KNOWN_FAILURES: dict[str, dict[str, str]] = {
+    "desktop": {},
+    "figures": {},
+}
+
+
+def pages_for(check: str) -> list:
+    known = KNOWN_FAILURES[check]
+    return [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=known[p]))
+            if p in known else p for p in pages()]
+
+
 # ------------------------------------------------------------------------ phone
 def test_phone_menu_opens_the_chapter_list(site, browser):
     context, page = open_page(browser, urljoin(site.url, CHAPTER), PHONE)
@@ -121,7 +135,7 @@ SIDEWAYS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("page_name", pages())
+@pytest.mark.parametrize("page_name", pages_for("desktop"))
 def test_desktop_nothing_scrolls_sideways(site, browser, page_name):
     context, page = open_page(browser, urljoin(site.url, page_name), DESKTOP)
     try:
@@ -150,7 +164,7 @@ FIGURES = """() => [...document.querySelectorAll('article.bd-article img')].map(
              ? i.closest('figure').querySelector('figcaption').innerText : ''}))"""
 
 
-@pytest.mark.parametrize("page_name", pages())
+@pytest.mark.parametrize("page_name", pages_for("figures"))
 def test_figures_are_numbered_captioned_and_legible(site, browser, page_name):
     context, page = open_page(browser, urljoin(site.url, page_name), DESKTOP)
     try:
