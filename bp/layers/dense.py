@@ -21,9 +21,9 @@ import weakref
 
 import numpy as np
 
-from ._validation import as_matrix, asarray, check_dtype, check_positive_int
-from .activations import Activation, get_activation
-from .init import as_generator, resolve
+from .._validation import as_matrix, asarray, check_dtype, check_positive_int
+from ..activations import Activation, get_activation
+from ..init import as_generator, resolve
 
 
 class Dense:
