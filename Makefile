@@ -6,7 +6,10 @@
 #   make notebooks  write notebooks/*.ipynb from chapters/*.md (jupytext)
 #   make exercises  write exercises/<chapter>.ipynb: each chapter's exercises, no solutions
 #                   (the book's build also puts them, and student-kit.zip, into the site)
-#   make test       unit tests, strict book build, PDF, then browser and PDF tests
+#   make catalogs   extract the English text and update the Chinese catalogs
+#                   (locales/zh_CN/LC_MESSAGES/chapters/*.po) after an English change
+#   make test       unit tests, strict build of both editions, PDFs, then browser and
+#                   PDF tests
 #   make bench      run the benchmarks (benchmarks/README.md)
 PYTHON ?= python3
 VENV   := .venv
@@ -18,12 +21,12 @@ JB     := $(BIN)/jupyter-book
 JB_FLAGS := -W -n --keep-going
 PORT   ?= 8000
 BOOK_TESTS := tests/test_book_browser.py tests/test_book_layout.py tests/test_book_pdf.py \
-              tests/test_book_kit.py
+              tests/test_book_kit.py tests/test_book_editions.py
 # Debian packages (Chromium, poppler, fonts, npm, python3-venv): installed when missing
 # and running as root, or the one command to run is printed.
 SYSTEM_DEPS := bash tools/system-deps.sh
 
-.PHONY: deps venv assets book html singlehtml serve pdf notebooks exercises test unit book-tests bench clean
+.PHONY: deps venv assets book html singlehtml serve pdf notebooks exercises catalogs gettext test unit book-tests bench clean
 
 # (Re)build the virtual environment when it is missing or older than its requirements.
 $(STAMP): requirements.txt pyproject.toml
@@ -46,8 +49,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 assets: $(NODE_STAMP)
 
+# The English site, then the Chinese one in _build/html/zh/ (tools/edition.py: the
+# same source through locales/, the same execution cache: nothing executes twice).
 html: $(STAMP) $(NODE_STAMP)
 	$(JB) build . --builder html $(JB_FLAGS)
+	$(BIN)/python tools/edition.py html
 
 book: html pdf
 	@echo
@@ -57,6 +63,7 @@ book: html pdf
 
 singlehtml: $(STAMP) $(NODE_STAMP)
 	$(JB) build . --builder singlehtml $(JB_FLAGS)
+	$(BIN)/python tools/edition.py singlehtml
 
 serve:
 	@test -f _build/html/index.html || { echo "no _build/html yet: run 'make book' first"; exit 1; }
@@ -67,7 +74,18 @@ serve:
 pdf: singlehtml
 	@$(SYSTEM_DEPS)
 	$(BIN)/python _ext/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+	$(BIN)/python _ext/print_pdf.py --language zh_CN _build/singlehtml-zh _build/pdf/book-zh.pdf
 	@if [ -d _build/html ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi
+	@if [ -d _build/html/zh ]; then cp _build/pdf/book-zh.pdf _build/html/zh/book.pdf; fi
+
+# After a change to the English text: new messages untranslated, changed ones fuzzy.
+catalogs: $(STAMP)
+	$(BIN)/python tools/edition.py update
+
+# The English text as extracted now (_build/gettext), for the test that the catalogs
+# are current.
+gettext: $(STAMP)
+	$(BIN)/python tools/edition.py gettext
 
 notebooks: $(STAMP)
 	@mkdir -p notebooks
@@ -95,6 +113,7 @@ test:
 	@$(SYSTEM_DEPS)
 	$(MAKE) unit
 	$(MAKE) html
+	$(MAKE) gettext
 	$(MAKE) pdf
 	$(MAKE) book-tests
 

@@ -113,7 +113,8 @@ def _execute(path: str, nb_json: str, timeout: int, allow_errors: bool) -> tuple
 
 def execute_in_parallel(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """``env-before-read-docs``: execute the uncached notebooks among ``docnames``."""
-    if not _cache_mode(app) or app.builder.name not in {"html", "singlehtml", "dirhtml"}:
+    if not _cache_mode(app) or app.builder.name not in {"html", "singlehtml", "dirhtml",
+                                                          "gettext"}:
         return
     from jupyter_cache.base import CacheBundleIn
     from myst_nb.core.read import create_nb_reader

@@ -38,8 +38,14 @@ HEADLESS_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 120_000
 ROOT = Path(__file__).resolve().parents[1]
-SUBTITLE = ("Every formula derived with SymPy, computed by the NumPy library bp, "
-            "and checked while the book is built")
+#: The words the printout adds, per edition (``--language``).
+STRINGS = {
+    "en": {"subtitle": "Every formula derived with SymPy, computed by the NumPy library bp, "
+                       "and checked while the book is built",
+           "contents": "Contents", "title": None, "author": None},
+    "zh_CN": {"subtitle": "每个公式都由 SymPy 推导、由 NumPy 库 bp 计算，并在构建本书时检验",
+              "contents": "目录", "title": "误差逆传播：推导与运行", "author": "bp 作者们"},
+}
 FOOTER = ('<div style="font-size:10px;width:100%;text-align:center;color:#444;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
@@ -74,7 +80,7 @@ def toc_parts(toc_file: Path = ROOT / "_toc.yml") -> tuple[str, list[tuple[str, 
 
 #: Adds the cover, the contents (with placeholder page numbers) and the part headings;
 #: returns the chapters in order as {doc, title, part}.
-PREPARE = """([title, subtitle, byline, root, parts]) => {
+PREPARE = """([title, subtitle, byline, root, parts, contentsTitle]) => {
     const heading = (doc) => {
         const span = doc === root ? null : document.getElementById('document-' + doc);
         const section = span ? span.nextElementSibling
@@ -109,7 +115,8 @@ PREPARE = """([title, subtitle, byline, root, parts]) => {
     cover.children[2].textContent = byline;
     const contents = document.createElement('nav');
     contents.className = 'bp-contents';
-    contents.innerHTML = '<p class="bp-contents-title">Contents</p>';
+    contents.innerHTML = '<p class="bp-contents-title"></p>';
+    contents.firstChild.textContent = contentsTitle;
     let last = null;
     for (const ch of chapters) {
         if (ch.part !== last && ch.part) {
@@ -167,12 +174,32 @@ def chapter_pages(pdf: Path, chapters: list[dict]) -> list[int]:
     return pages
 
 
-def print_page(url: str, pdf: Path) -> None:
+def translated_parts(parts: list[tuple[str, list[str]]], language: str):
+    """The part captions in ``language``, from the root chapter's catalog (where Sphinx
+    finds them too); an untranslated caption stays English."""
+    if language == "en":
+        return parts
+    from babel.messages.pofile import read_po
+
+    po = ROOT / "locales" / language / "LC_MESSAGES" / "chapters" / "preface.po"
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    def tr(caption: str) -> str:
+        message = catalog.get(caption)
+        return message.string if message is not None and message.string else caption
+    return [(tr(caption), docs) for caption, docs in parts]
+
+
+def print_page(url: str, pdf: Path, language: str = "en") -> None:
     from playwright.sync_api import sync_playwright
 
+    words = STRINGS[language]
     root, parts = toc_parts()
+    parts = translated_parts(parts, language)
     meta = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    byline = f"{meta.get('author', '')} · {date.today():%B %Y}"
+    title = words["title"] or meta.get("title", "")
+    when = f"{date.today():%B %Y}" if language == "en" else f"{date.today():%Y 年 %-m 月}"
+    byline = f"{words['author'] or meta.get('author', '')} · {when}"
     options = dict(format="A4", print_background=True, outline=True, tagged=True,
                    margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
                    display_header_footer=True, header_template="<span></span>",
@@ -192,8 +219,8 @@ def print_page(url: str, pdf: Path) -> None:
         page.wait_for_function(
             "() => [...document.querySelectorAll('.mermaid')]"
             ".every(m => m.querySelector('svg'))", timeout=TIMEOUT_MS)
-        chapters = page.evaluate(PREPARE, [meta.get("title", ""), SUBTITLE, byline,
-                                           root, parts])
+        chapters = page.evaluate(PREPARE, [title, words["subtitle"], byline,
+                                           root, parts, words["contents"]])
         page.evaluate("document.fonts.ready")
         page.emulate_media(media="print")
         fill = """(numbers) => document.querySelectorAll('.bp-contents-page')
@@ -222,6 +249,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path, help="the singlehtml build directory")
     parser.add_argument("pdf", type=Path, help="the PDF to write")
+    parser.add_argument("--language", default="en", choices=sorted(STRINGS),
+                        help="the edition: its cover, contents title and part captions")
     args = parser.parse_args()
 
     index = args.site / "index.html"
@@ -235,7 +264,7 @@ def main() -> None:
     server = serve(args.site)
     try:
         print_page(f"http://127.0.0.1:{server.server_address[1]}/{book_page(index)}",
-                   args.pdf.resolve())
+                   args.pdf.resolve(), args.language)
     finally:
         server.shutdown()
     print(f"PDF written to {args.pdf} ({args.pdf.stat().st_size / 1e6:.1f} MB)")

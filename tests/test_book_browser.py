@@ -1,8 +1,8 @@
 """The built website, read in a real browser (Debian's Chromium driven by Playwright).
 
 Every page of ``_build/html`` (every document of ``_toc.yml`` plus every other page
-Sphinx wrote, so chapters added later are covered without touching this file) is
-opened from a server on 127.0.0.1, and the test asserts that
+Sphinx wrote, so chapters added later are covered without touching this file), and the
+same page of the Chinese edition in ``_build/html/zh/``, is opened from a server on 127.0.0.1, and the test asserts that
 
 * no request leaves 127.0.0.1 (MathJax, mermaid and the search index are served by
   the site itself) and nothing fails to load;
@@ -56,9 +56,15 @@ def built_pages() -> list[str]:
     return sorted({f"{d}.html" for d in docs} | set(top))
 
 
+#: The Chinese edition's folder inside the site (tools/edition.py, _ext/bp_i18n.py).
+ZH = "zh/"
+
+
 def all_pages() -> list[str]:
+    """Every page of both editions: the English ones, then the same pages in Chinese."""
     pages = toc_pages()
-    return pages + [p for p in built_pages() if p not in pages]
+    english = pages + [p for p in built_pages() if p not in pages]
+    return english + [ZH + p for p in english]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -220,7 +226,7 @@ def test_page(site, browser, page_name):
             .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)""")
         assert not broken_images, f"{page_name}: images that did not load: {broken_images}"
 
-        if page_name in toc_pages():
+        if page_name.removeprefix(ZH) in toc_pages():
             check_notebook_download(visit, page_name)
         if (HTML / page_name).read_text(encoding="utf-8").count("solution dropdown"):
             assert opened_dropdown, f"{page_name}: has solutions but none is folded"

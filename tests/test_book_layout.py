@@ -84,8 +84,9 @@ def pages_for(check: str) -> list:
 
 
 # ------------------------------------------------------------------------ phone
-def test_phone_menu_opens_the_chapter_list(site, browser):
-    context, page = open_page(browser, urljoin(site.url, CHAPTER), PHONE)
+@pytest.mark.parametrize("edition", ["", "zh/"], ids=["en", "zh"])
+def test_phone_menu_opens_the_chapter_list(site, browser, edition):
+    context, page = open_page(browser, urljoin(site.url, edition + CHAPTER), PHONE)
     try:
         sidebar = page.locator(".bd-sidebar-primary")
         link = sidebar.locator("a[href*='gradient-derivation']").first
@@ -101,8 +102,9 @@ def test_phone_menu_opens_the_chapter_list(site, browser):
         context.close()
 
 
-def test_phone_contents_button_opens_the_page_contents(site, browser):
-    context, page = open_page(browser, urljoin(site.url, CHAPTER), PHONE)
+@pytest.mark.parametrize("edition", ["", "zh/"], ids=["en", "zh"])
+def test_phone_contents_button_opens_the_page_contents(site, browser, edition):
+    context, page = open_page(browser, urljoin(site.url, edition + CHAPTER), PHONE)
     try:
         toc = page.locator(".bd-sidebar-secondary")
         assert not toc.is_visible()

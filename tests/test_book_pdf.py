@@ -1,20 +1,24 @@
-"""The PDF of the book (``make pdf``): every chapter is in it, solutions are expanded,
-and no raw LaTeX is left in its text.
+"""The PDFs of the book (``make pdf``), English and Chinese: every chapter is in them,
+solutions are expanded, and no raw LaTeX is left in their text.
 
 The chapters are those of ``_toc.yml``; their titles are read from the one-page
 build the PDF was printed from (``_build/singlehtml``) and looked up in the text of
-``_build/pdf/book.pdf`` (extracted with poppler's ``pdftotext``). Run by ``make test``
-after ``make pdf``; skipped unless BP_BOOK_TESTS=1.
+``_build/pdf/book.pdf`` (extracted with poppler's ``pdftotext``); the same for the
+Chinese edition (``_build/singlehtml-zh``, ``_build/pdf/book-zh.pdf``). Run by ``make
+test`` after ``make pdf``; skipped unless BP_BOOK_TESTS=1.
 """
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import yaml
-from book_site import MARKS, PDF, ROOT, SINGLEHTML, require, toc_docs
+from book_site import BUILD, MARKS, PDF, ROOT, SINGLEHTML, require, toc_docs
 
 bs4 = pytest.importorskip("bs4")
 
@@ -22,6 +26,25 @@ pytestmark = MARKS
 
 # A TeX command, or the delimiters MathJax should have consumed.
 RAW_LATEX = re.compile(r"\\[A-Za-z]{2,}|\\\(|\\\)|\\\[|\\\]|\$\$")
+
+
+@dataclass(frozen=True)
+class Edition:
+    language: str
+    pdf: Path
+    singlehtml: Path
+    title: str
+    contents: str
+
+
+EDITIONS = [Edition("en", PDF, SINGLEHTML, "Backpropagation, derived and run", "Contents"),
+            Edition("zh_CN", BUILD / "pdf" / "book-zh.pdf", BUILD / "singlehtml-zh",
+                    "误差逆传播：推导与运行", "目录")]
+
+
+@pytest.fixture(scope="module", params=EDITIONS, ids=["en", "zh"])
+def edition(request) -> Edition:
+    return request.param
 
 
 def squash(text: str) -> str:
@@ -51,7 +74,8 @@ def skeleton(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pdf_text() -> str:
+def pdf_text(edition) -> str:
+    PDF = edition.pdf
     require(PDF.is_file(), f"{PDF} has not been built (run `make pdf`)")
     require(shutil.which("pdftotext") is not None,
             "pdftotext not found (Debian: apt-get install poppler-utils; .ci/run does this)")
@@ -61,8 +85,8 @@ def pdf_text() -> str:
 
 
 @pytest.fixture(scope="module")
-def book_html():
-    index = SINGLEHTML / "index.html"
+def book_html(edition):
+    index = edition.singlehtml / "index.html"
     require(index.is_file(), f"{index} has not been built (run `make pdf`)")
     return bs4.BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
 
@@ -84,7 +108,8 @@ def chapter_titles(soup) -> dict[str, str]:
     return titles
 
 
-def test_pdf_has_every_chapter_of_the_toc(pdf_text, book_html):
+def test_pdf_has_every_chapter_of_the_toc(edition, pdf_text, book_html):
+    PDF = edition.pdf
     docs = toc_docs()
     titles = chapter_titles(book_html)
     assert list(titles) == docs, (
@@ -133,8 +158,9 @@ def test_pdf_prints_solutions_expanded(pdf_text, book_html):
     assert not folded, f"solutions missing from the PDF: {folded}"
 
 
-def test_pdf_has_the_figures(pdf_text, book_html):
+def test_pdf_has_the_figures(edition, pdf_text, book_html):
     """Every matplotlib figure of the one-page build is an image in the PDF."""
+    PDF = edition.pdf
     figures = book_html.select("img")
     require(bool(figures), "the book has no figures yet")
     listing = subprocess.run(["pdfimages", "-list", str(PDF)], capture_output=True,
@@ -144,7 +170,7 @@ def test_pdf_has_the_figures(pdf_text, book_html):
 
 
 # ------------------------------------------------------------------ a book, not a printout
-def page_texts() -> list[str]:
+def page_texts(PDF: Path) -> list[str]:
     out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(PDF), "-"],
                          capture_output=True, text=True, check=True).stdout
     return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
@@ -157,8 +183,9 @@ def body_lines(page: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def outline() -> list[tuple[int, str, int]]:
+def outline(edition) -> list[tuple[int, str, int]]:
     """(depth, title, 1-based page) of every bookmark, in order."""
+    PDF = edition.pdf
     pypdf = pytest.importorskip("pypdf")
     require(PDF.is_file(), f"{PDF} has not been built (run `make pdf`)")
     reader = pypdf.PdfReader(str(PDF))
@@ -180,9 +207,18 @@ def key(title: str) -> str:
     return re.sub(r"\W+", "", title).lower()
 
 
-def test_pdf_outline_has_every_part_and_chapter(outline, book_html):
+def part_captions(edition) -> list[str]:
+    """The parts of ``_toc.yml`` as the edition's printout names them."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import print_pdf
+
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    parts = [part["caption"] for part in toc["parts"]]
+    parts = [(part["caption"], []) for part in toc["parts"]]
+    return [caption for caption, _ in print_pdf.translated_parts(parts, edition.language)]
+
+
+def test_pdf_outline_has_every_part_and_chapter(edition, outline, book_html):
+    parts = part_captions(edition)
     titles = list(chapter_titles(book_html).values())
     depth = {}
     for title in parts + titles:
@@ -201,10 +237,10 @@ def bookmark_page(outline, title: str) -> int | None:
     return hits[0] if hits else None
 
 
-def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(outline, book_html):
-    texts = page_texts()
-    assert "Backpropagation, derived and run" in " ".join(body_lines(texts[0]))
-    assert "Contents" in texts[1]
+def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(edition, outline, book_html):
+    texts = page_texts(edition.pdf)
+    assert squash(edition.title) in squash(" ".join(body_lines(texts[0])))
+    assert edition.contents in texts[1]
     listed = {}
     for page in texts[1:4]:
         for line in body_lines(page):
@@ -218,8 +254,9 @@ def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(outline, book_htm
             f"{bookmark_page(outline, title)}")
 
 
-def test_pdf_has_no_toggle_bars_and_no_blank_pages():
-    texts = page_texts()
+def test_pdf_has_no_toggle_bars_and_no_blank_pages(edition):
+    PDF = edition.pdf
+    texts = page_texts(PDF)
     bars = [i + 1 for i, t in enumerate(texts) if "Show code cell" in t]
     assert not bars, f"'Show code cell source' bars on pages {bars[:10]}"
     listing = subprocess.run(["pdfimages", "-list", str(PDF)], capture_output=True,
@@ -233,11 +270,12 @@ def test_pdf_has_no_toggle_bars_and_no_blank_pages():
     assert not numbered, f"pages without a page number: {numbered[:10]}"
 
 
-def test_pdf_never_ends_a_page_with_a_lone_title():
+def test_pdf_never_ends_a_page_with_a_lone_title(edition):
     lonely = []
-    for i, text in enumerate(page_texts()):
+    for i, text in enumerate(page_texts(edition.pdf)):
         lines = body_lines(text)
-        if lines and re.match(r"(Solution to Exercise|Exercise \d|Note$|Learning objectives)",
+        if lines and re.match(r"(Solution to Exercise|Exercise \d|Note$|Learning objectives"
+                              r"|解答|练习\s*\d|备注$|学习目标)",
                               lines[-1]):
             lonely.append((i + 1, lines[-1][:60]))
     assert not lonely, f"titles alone at the foot of a page: {lonely}"

@@ -1,0 +1,108 @@
+"""The two editions of the built book: English in ``_build/html/``, Chinese in
+``_build/html/zh/`` (``tools/edition.py``; switcher: ``_ext/bp_i18n.py``).
+
+* The catalogs are current: the messages just extracted from the English source
+  (``make gettext``) are exactly the catalogs' messages, so no English change is left
+  out of the Chinese edition (``make catalogs`` updates them).
+* Every page exists in both editions; the Chinese pages say ``lang="zh-CN"`` and show
+  the theme's interface in Chinese.
+* The switcher on every page leads to the same page of the other edition, and back.
+* Chinese search works in the Chinese edition. (Every Chinese page is also opened by
+  ``tests/test_book_browser.py``: math, diagrams, solutions, no third-party request;
+  ``tests/test_book_layout.py`` opens its phone menu and contents.)
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from babel.messages.pofile import read_po
+from book_site import BUILD, HTML, MARKS, ROOT, Server, launch_chromium, require, toc_docs
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = MARKS
+
+ZH = HTML / "zh"
+POT = BUILD / "gettext" / "chapters"
+CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
+
+
+def _ids(path: Path) -> set[str]:
+    with path.open("rb") as f:
+        return {m.id for m in read_po(f) if m.id}
+
+
+@pytest.fixture(scope="module")
+def site():
+    require((ZH / "index.html").is_file(), f"{ZH} has not been built (run `make book`)")
+    server = Server(HTML)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+def test_catalogs_are_current_with_the_english_source():
+    require(POT.is_dir(), f"{POT} missing: run `make gettext` after the build")
+    stale = {}
+    for pot in sorted(POT.glob("*.pot")):
+        po = CATALOGS / f"{pot.stem}.po"
+        require(po.is_file(), f"no catalog {po} for {pot.name}: run `make catalogs`")
+        new, old = _ids(pot) - _ids(po), _ids(po) - _ids(pot)
+        if new or old:
+            stale[pot.stem] = (len(new), len(old), sorted(new)[:2])
+    assert not stale, ("catalogs behind the English text (new, gone, examples): "
+                       f"{stale}; run `make catalogs` and translate what it marks")
+
+
+@pytest.mark.parametrize("doc", toc_docs())
+def test_every_page_is_built_in_chinese_and_links_its_twin(doc):
+    en, zh = HTML / f"{doc}.html", ZH / f"{doc}.html"
+    require(en.is_file() and zh.is_file(), f"{doc}: missing in one edition")
+    zh_html, en_html = zh.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    assert re.search(r'<html[^>]*lang="zh-CN"', zh_html), f"{doc}: not lang=zh-CN"
+    assert re.search(r'<html[^>]*lang="en"', en_html), f"{doc}: not lang=en"
+    for html, page, other in ((en_html, en, zh), (zh_html, zh, en)):
+        links = re.findall(r'class="btn btn-sm bp-language" href="([^"]+)"', html)
+        assert len(links) == 1, f"{page}: {len(links)} language switchers"
+        assert (page.parent / links[0]).resolve() == other.resolve(), (page, links[0])
+
+
+def test_the_chinese_interface_is_chinese():
+    html = (ZH / "chapters" / "neurons.html").read_text(encoding="utf-8")
+    assert "搜索本书" in html, "the search box is not in Chinese"
+    assert "误差逆传播：推导与运行" in html, "the site title is not in Chinese"
+    assert "Search this book" not in html
+
+
+def test_the_switcher_goes_to_the_same_chapter_and_back(site, browser):
+    page = browser.new_page()
+    try:
+        page.goto(urljoin(site.url, "chapters/neurons.html"), wait_until="load")
+        page.click("a.bp-language")
+        page.wait_for_url("**/zh/chapters/neurons.html")
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        page.click("a.bp-language")
+        page.wait_for_url(re.compile(r".*/(?<!zh/)chapters/neurons\.html$"))
+        assert page.evaluate("document.documentElement.lang") == "en"
+    finally:
+        page.close()
+
+
+def test_chinese_search_finds_part_of_a_term(site, browser):
+    page = browser.new_page()
+    try:
+        page.goto(urljoin(site.url, "zh/search.html?q=传播"), wait_until="load")
+        page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        assert page.locator("#search-results ul.search li").count() >= 1
+    finally:
+        page.close()

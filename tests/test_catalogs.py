@@ -1,0 +1,93 @@
+"""The Chinese edition's catalogs (locales/zh_CN/LC_MESSAGES/chapters/*.po).
+
+* Every translated message keeps its source's math, roles, labels, links and inline
+  code, exactly (a dropped ``{ref}`` or an altered ``$...$`` fails).
+* No message is fuzzy (an English change not yet carried over).
+* A chapter listed in :data:`TRANSLATED` has every message translated; for the others
+  the completeness test is a strict xfail, so finishing a chapter's translation fails
+  until the chapter is added to :data:`TRANSLATED` (the list can only grow).
+
+That the catalogs are current with the English source (re-extracting changes
+nothing) is a book test: ``tests/test_book_catalogs.py``.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
+
+#: Chapters whose every message is translated.
+TRANSLATED: set[str] = set()
+
+#: What a translation must keep exactly as its source has it.
+KEPT = [
+    re.compile(r"\$\$.+?\$\$", re.S),                   # display math
+    re.compile(r"(?<![\\$])\$[^$\n]+?\$(?!\$)"),        # inline math
+    re.compile(r"\{[a-z:-]+\}`[^`]*`"),                 # roles: {ref}`x`, {glue:text}`k`
+    re.compile(r"(?<![}`])``?[^`\n]+?``?(?!`)"),        # inline code
+    re.compile(r"\]\([^)\s]+\)"),                       # link targets: ](url)
+    re.compile(r"^\([\w-]+\)=", re.M),                  # (label)= targets
+]
+
+
+def catalogs() -> list[Path]:
+    return sorted(CATALOGS.glob("*.po"))
+
+
+def messages(path: Path):
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    return [m for m in catalog if m.id]
+
+
+def kept(text: str) -> Counter:
+    """The math, roles, code and targets of ``text``, as a multiset."""
+    found: Counter = Counter()
+    rest = text
+    for pattern in KEPT:                  # longest constructs first; then removed
+        found.update(pattern.findall(rest))
+        rest = pattern.sub(" ", rest)
+    return found
+
+
+def test_there_is_a_catalog_per_chapter():
+    chapters = {p.stem for p in (ROOT / "chapters").glob("*.md")}
+    assert {p.stem for p in catalogs()} == chapters
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_translations_keep_math_roles_and_code(path):
+    bad = [(m.id[:70], sorted((kept(m.id) - kept(m.string)).elements()),
+            sorted((kept(m.string) - kept(m.id)).elements()))
+           for m in messages(path) if m.string and kept(m.id) != kept(m.string)]
+    assert not bad, f"{path.name}: translations that lose or change (missing, added): {bad}"
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_no_message_is_fuzzy(path):
+    fuzzy = [m.id[:70] for m in messages(path) if m.fuzzy]
+    assert not fuzzy, (f"{path.name}: {len(fuzzy)} fuzzy message(s) (the English changed; "
+                       f"check and update the translation, then drop the flag): {fuzzy[:5]}")
+
+
+@pytest.mark.parametrize("path", [
+    p if p.stem in TRANSLATED else pytest.param(
+        p, marks=pytest.mark.xfail(strict=True, reason="not translated yet"))
+    for p in catalogs()], ids=lambda p: p.stem)
+def test_catalog_is_complete(path):
+    missing = [m.id[:70] for m in messages(path) if not m.string]
+    assert not missing, f"{path.name}: {len(missing)} untranslated: {missing[:5]}"
+
+
+def test_the_kept_pattern_catches_a_dropped_role_and_altered_math():
+    source = "See {ref}`notation`, where $z = Wa + b$ and `bp.Dense`."
+    assert kept(source) == kept("见 {ref}`notation`，其中 $z = Wa + b$ 与 `bp.Dense`。")
+    assert kept(source) != kept("见记号一章，其中 $z = Wa + b$ 与 `bp.Dense`。")
+    assert kept(source) != kept("见 {ref}`notation`，其中 $z = aW + b$ 与 `bp.Dense`。")
+    assert kept(source) != kept("见 {ref}`notation`，其中 $z = Wa + b$ 与 bp.Dense。")
