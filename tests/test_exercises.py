@@ -105,7 +105,7 @@ def test_roles_become_plain_text(written):
                 assert not re.search(r"\{(ref|eq|cite|cite:t|glue:text|prf:ref|numref)\}`",
                                      cell.source), (name, cell.source[:200])
     neurons = "\n".join(c.source for c in written["neurons"].cells)
-    assert r"Z^l = A^{l-1} (W^l)^\T + b^l" in neurons          # {eq} became the equation
+    assert r"Z^l = A^{l-1} (W^l)^\T + \mathbf{1} (b^l)^\T" in neurons   # {eq}: the equation
 
 
 def test_setup_cells_come_first(written):
