@@ -14,6 +14,9 @@ def check_layer(layer, x: np.ndarray, seed: int = 0, tol: float = 1e-6,
     ``sum(layer.forward(x) * R)`` (``R`` fixed and random) for the input and every
     parameter; ``reset()`` runs before each forward (e.g. to replay dropout's mask).
 
+    ``R`` is drawn from ``seed``: draw ``x`` from another seed (an ``R`` that is an
+    affine function of ``x`` makes batch norm's input gradient vanish).
+
     Returns the relative errors by name; raises ``AssertionError`` naming the first
     array whose error exceeds ``tol``.
     """
