@@ -330,3 +330,39 @@ def test_a_planted_wrong_vjp_is_caught(monkeypatch, name, wrong):
     monkeypatch.setitem(UNARY, name, (UNARY[name][0], wrong))
     with pytest.raises(AssertionError, match="relative error"):
         fd_check(lambda t: getattr(t, name)(), x)
+
+
+def test_a_deep_graph_needs_no_recursion():
+    x = Tensor(np.array([0.5]))
+    y = x
+    for _ in range(5000):                    # deeper than Python's recursion limit
+        y = y * 1.0001 + 0.0
+    y.sum().backward()
+    assert x.grad[0] == pytest.approx(1.0001 ** 5000, rel=1e-10)
+
+
+def test_the_same_graph_matches_pytorch_autograd(rng):
+    torch = pytest.importorskip("torch")
+    X, W, b = rng.normal(size=(6, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3,))
+    y = np.array([0, 2, 1, 1, 0, 2])
+    ours = [Tensor(a) for a in (X, W, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (X, W, b)]
+
+    def graph(X, W, b, ce):
+        H = (X @ W.T + b).tanh() * (X[:, :3] - 0.5).sigmoid() + (X[:, 1:] / 2.0).exp()
+        return ce(H, y) + (H.T ** 2).mean() * 0.1
+    loss = graph(*ours, cross_entropy)
+    loss.backward()
+    ref = graph(*theirs, lambda H, y: torch.nn.functional.cross_entropy(H, torch.tensor(y)))
+    ref.backward()
+    assert float(loss.data) == pytest.approx(ref.item(), rel=1e-13)
+    for t, r in zip(ours, theirs):
+        assert bp.relative_error(t.grad, r.grad.numpy()) <= 1e-12
+
+
+def test_the_package_docstring_example_runs():
+    import doctest
+
+    import bp.tensor
+    result = doctest.testmod(bp.tensor, verbose=False)
+    assert result.attempted > 0 and result.failed == 0
