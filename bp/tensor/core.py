@@ -22,6 +22,7 @@ from .shapes import ShapeOps
 
 Number = int | float
 VJP = Callable[[np.ndarray], np.ndarray]
+Operand = Any            # a Tensor, a number, or an array of floats (a constant)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -95,7 +96,8 @@ class Tensor(ShapeOps):
         return Tensor(other)
 
     # ------------------------------------------------------- broadcasting arithmetic
-    def _binary(self, other, op: str, f, da: Callable, db: Callable) -> Tensor:
+    def _binary(self, other: Operand, op: str, f: Callable, da: Callable,
+                db: Callable) -> Tensor:
         other = self.lift(other)
         a, b = self.data, other.data
         try:
@@ -107,27 +109,27 @@ class Tensor(ShapeOps):
             (self, lambda g: unbroadcast(da(g, a, b), a.shape)),
             (other, lambda g: unbroadcast(db(g, a, b), b.shape))), op)
 
-    def __add__(self, other) -> Tensor:
+    def __add__(self, other: Operand) -> Tensor:
         return self._binary(other, "+", np.add, lambda g, a, b: g, lambda g, a, b: g)
 
-    def __sub__(self, other) -> Tensor:
+    def __sub__(self, other: Operand) -> Tensor:
         return self._binary(other, "-", np.subtract, lambda g, a, b: g, lambda g, a, b: -g)
 
-    def __mul__(self, other) -> Tensor:
+    def __mul__(self, other: Operand) -> Tensor:
         return self._binary(other, "*", np.multiply,
                             lambda g, a, b: g * b, lambda g, a, b: g * a)
 
-    def __truediv__(self, other) -> Tensor:
+    def __truediv__(self, other: Operand) -> Tensor:
         return self._binary(other, "/", np.divide, lambda g, a, b: g / b,
                             lambda g, a, b: -g * a / (b * b))
 
     __radd__ = __add__
     __rmul__ = __mul__
 
-    def __rsub__(self, other) -> Tensor:
+    def __rsub__(self, other: Operand) -> Tensor:
         return self.lift(other) - self
 
-    def __rtruediv__(self, other) -> Tensor:
+    def __rtruediv__(self, other: Operand) -> Tensor:
         return self.lift(other) / self
 
     def __neg__(self) -> Tensor:
@@ -143,7 +145,7 @@ class Tensor(ShapeOps):
         slope = (lambda: np.zeros_like(x)) if k == 0 else (lambda: k * x ** (k - 1))
         return Tensor._result(x ** k, ((self, lambda g: g * slope()),), f"**{k}")
 
-    def __matmul__(self, other) -> Tensor:
+    def __matmul__(self, other: Operand) -> Tensor:
         """``A @ B`` for ``A`` (..., n, k) and ``B`` (..., k, m): :math:`\\bar A = \\bar Y
         B^\\top`, :math:`\\bar B = A^\\top \\bar Y` (summed over broadcast batch axes)."""
         other = self.lift(other)
@@ -163,7 +165,7 @@ class Tensor(ShapeOps):
             (self, lambda g: unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)),
             (other, lambda g: unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape))), "@")
 
-    def __rmatmul__(self, other) -> Tensor:
+    def __rmatmul__(self, other: Operand) -> Tensor:
         return self.lift(other) @ self
 
     # ------------------------------------------------------ element-wise functions

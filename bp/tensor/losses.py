@@ -73,7 +73,7 @@ class TensorLoss(NamedTuple):
 NETWORK_LOSSES = {
     "mse": lambda Z, A, Y: mse(A, Y),
     "cross_entropy": lambda Z, A, Y: cross_entropy(Z, Y),
-    "softmax_cross_entropy": lambda Z, A, Y: cross_entropy(A, Y),
+    "softmax_cross_entropy": lambda Z, A, Y: cross_entropy(Z, Y),
 }
 _OUTPUT = {"cross_entropy": "softmax", "softmax_cross_entropy": "identity"}
 

@@ -12,10 +12,13 @@ scatters it into zeros (adding where an entry was picked twice):
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
+
+if TYPE_CHECKING:
+    from .core import Tensor
 
 Axis = int | tuple[int, ...] | None
 
@@ -33,7 +36,7 @@ class ShapeOps:
 
     __slots__ = ()
 
-    def sum(self, axis: Axis = None, keepdims: bool = False):
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes by default); shape as ``ndarray.sum``."""
         x = self.data
         kept, _ = _kept_shape(x.shape, axis)
@@ -41,7 +44,7 @@ class ShapeOps:
         return self._result(y, (
             (self, lambda g: np.broadcast_to(np.reshape(g, kept), x.shape).copy()),), "sum")
 
-    def mean(self, axis: Axis = None, keepdims: bool = False):
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis``: the sum divided by the number of entries summed."""
         _, count = _kept_shape(self.data.shape, axis)
         if count == 0:
@@ -49,7 +52,7 @@ class ShapeOps:
                              "no entries to average")
         return self.sum(axis, keepdims) / float(count)
 
-    def logsumexp(self, axis: int = -1, keepdims: bool = False):
+    def logsumexp(self, axis: int = -1, keepdims: bool = False) -> "Tensor":
         r"""Log-sum-exp over one axis, computed without overflow,
 
         .. math:: y = m + \log \sum_j e^{x_j - m}, \quad m = \max_j x_j, \qquad
@@ -66,7 +69,7 @@ class ShapeOps:
         out = y if keepdims else np.squeeze(y, axis=axis)
         return self._result(out, ((self, lambda g: np.reshape(g, y.shape) * p),), "logsumexp")
 
-    def reshape(self, *shape: int):
+    def reshape(self, *shape: int) -> "Tensor":
         """The same entries in a new shape (as ``ndarray.reshape``)."""
         x = self.data
         try:
@@ -76,7 +79,7 @@ class ShapeOps:
                              f"({x.size} entries) into {shape}") from None
         return self._result(y, ((self, lambda g: g.reshape(x.shape)),), "reshape")
 
-    def transpose(self, *axes: int):
+    def transpose(self, *axes: int) -> "Tensor":
         """Permute the axes (reverse them when none are given), as ``ndarray.transpose``."""
         perm = normalize_axis_tuple(axes or tuple(reversed(range(self.data.ndim))),
                                     self.data.ndim)
@@ -89,7 +92,7 @@ class ShapeOps:
 
     T = property(lambda self: self.transpose(), doc="The transpose (axes reversed).")
 
-    def __getitem__(self, index: Any):
+    def __getitem__(self, index: Any) -> "Tensor":
         """Indexing, e.g. ``Z[np.arange(N), labels]`` picks one logit per row; the VJP
         scatters :math:`\\bar y` into zeros of the input's shape (``np.add.at``)."""
         x = self.data
