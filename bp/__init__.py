@@ -26,6 +26,9 @@ from .optimizers import SGD, Adam, Optimizer
 from .adaptive import AdaGrad, AdamW, RMSProp
 from .schedules import Cosine, StepDecay, Warmup
 from .training import History, TrainingDiverged, fit
+from . import tensor                                   # bp.tensor: the Tensor engine
+from .tensor import Tensor
+from .layers import BatchNorm, Dropout, LayerNorm, Residual
 
 __version__ = "0.1.0"
 
@@ -37,3 +40,4 @@ __all__ = [
     "repeat", "Runs", "claim_greater", "claim_less", "ClaimFailed",
     "AdaGrad", "AdamW", "RMSProp", "Cosine", "StepDecay", "Warmup",
 ]
+__all__ += ["Tensor", "BatchNorm", "LayerNorm", "Dropout", "Residual"]

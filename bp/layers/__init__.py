@@ -3,8 +3,14 @@
 * :mod:`bp.layers.base` — :class:`Layer`: ``forward(x)``, ``backward(grad_out)``,
   ``params()``, ``grads()``, ``train()`` / ``eval()``.
 * :mod:`bp.layers.dense` — :class:`Dense`, the fully connected layer of Parts I and II.
+* :mod:`bp.layers.normalization` — :class:`BatchNorm`, :class:`LayerNorm`.
+* :mod:`bp.layers.regularization` — :class:`Dropout`, :class:`Residual`.
 """
 from .base import Layer, is_layer
 from .dense import Dense
+from .normalization import BatchNorm, LayerNorm
+from .regularization import Dropout, Residual
 
 __all__ = ["Layer", "is_layer", "Dense"]
+__all__ += ["BatchNorm", "LayerNorm"]
+__all__ += ["Dropout", "Residual"]
