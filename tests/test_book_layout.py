@@ -68,10 +68,6 @@ KNOWN_FAILURES: dict[str, dict[str, str]] = {
     "desktop": {
         "chapters/activations.html": "the SymPy expansion of a two-layer linear network's "
                                      "output (y_1 = x_1(...) + ...) is one wide equation",
-        "chapters/losses.html": "a SymPy-printed loss is one equation wider than the column",
-        "chapters/gradient-derivation.html": "bp.symbolic's step-by-step derivation (its "
-                                             "'chain rule' annotations) is wider than the "
-                                             "column",
     },
     "figures": {},
 }
