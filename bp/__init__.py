@@ -16,6 +16,7 @@ from .experiments import ClaimFailed, Runs, claim_greater, claim_less, repeat
 from .datasets import digits, one_hot, spirals, two_moons, xor
 from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
                         relative_error)
+from .gradcheck import derivative_error
 from .init import INITIALIZERS
 from . import complexstep, gradcheck_modes   # bp.complexstep, bp.gradcheck_modes
 from .io import load, save
@@ -41,3 +42,4 @@ __all__ = [
     "AdaGrad", "AdamW", "RMSProp", "Cosine", "StepDecay", "Warmup",
 ]
 __all__ += ["Tensor", "BatchNorm", "LayerNorm", "Dropout", "Residual"]
+__all__ += ["derivative_error"]

@@ -97,12 +97,39 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
     return grad
 
 
-def check_derivative(f: Callable, df: Callable, z: np.ndarray, eps: float = 1e-6) -> float:
-    """Largest relative error between ``df(z)`` and the centered difference of an
-    element-wise ``f``, with a floor of 1 in the denominator (use away from kinks)."""
+def derivative_error(f: Callable, df: Callable, z: np.ndarray, eps: float = 1e-6) -> float:
+    r"""Largest *mixed absolute/relative error* of an element-wise derivative ``df``.
+
+    Compares ``df(z)`` with the centered difference :math:`D_0 f(z_i)` at every entry
+    and returns
+
+    .. math:: \max_i \frac{|f'(z_i) - D_0 f(z_i)|}{\max(1, |D_0 f(z_i)|)},
+
+    an *absolute* error where :math:`|D_0 f| < 1` (a derivative near 0 would make a
+    relative one meaningless) and a *relative* one above. It is none of the book's
+    three measures (relative error, entrywise relative error, relative distance).
+    Use it away from kinks. ``check_derivative`` is an older name of this function
+    (not to be confused with :func:`bp.checks.check_derivative`, a reader's check).
+
+    Parameters
+    ----------
+    f, df : callable
+        An element-wise function and its claimed derivative, arrays to arrays.
+    z : array_like
+        The points, any shape.
+    eps : float
+        The step of the centered difference.
+
+    Returns
+    -------
+    float
+    """
     z = np.asarray(z, dtype=np.float64)
     numeric = (f(z + eps) - f(z - eps)) / (2 * eps)
     return float(np.max(np.abs(df(z) - numeric) / np.maximum(1.0, np.abs(numeric))))
+
+
+check_derivative = derivative_error     # the older name, kept for existing code
 
 
 @dataclass
@@ -207,6 +234,7 @@ def gradcheck(net, X: Any, Y: Any, eps: float = 1e-6, tol: float = 1e-7,
 # even ``import bp.gradcheck as m`` gives the function), so the module's public names are
 # also reachable as its attributes: bp.gradcheck.check_derivative, ...
 gradcheck.check_derivative = check_derivative
+gradcheck.derivative_error = derivative_error
 gradcheck.numerical_gradient = numerical_gradient
 gradcheck.relative_error = relative_error
 gradcheck.GradCheckReport = GradCheckReport

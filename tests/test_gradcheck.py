@@ -83,6 +83,19 @@ def test_check_derivative():
     assert bp.check_derivative(np.tanh, lambda v: 1 - np.tanh(v) ** 2, z) < 1e-8
     assert bp.gradcheck.check_derivative is bp.check_derivative
     assert bp.check_derivative(np.tanh, lambda v: 1 - np.tanh(v), z) > 0.1
+    assert bp.check_derivative is bp.derivative_error is bp.gradcheck.derivative_error
+
+
+def test_derivative_error_is_absolute_below_1_and_relative_above():
+    z = np.array([0.5, 2.0])
+    # f = c z: a wrong derivative c + 0.01 is off by 0.01 absolutely, by 0.01 / c relatively
+    for c, expected in [(1e-3, 0.01), (0.5, 0.01), (100.0, 0.01 / 100.0)]:
+        err = bp.derivative_error(lambda v: c * v, lambda v: c + 0.01 + 0 * v, z)
+        assert err == pytest.approx(expected, rel=1e-6)
+    # not a relative error: with a derivative near 0, a relative error would be about 1
+    err = bp.derivative_error(lambda v: 1e-9 * v, lambda v: 2e-9 + 0 * v, z)
+    assert err == pytest.approx(1e-9, rel=1e-3)
+    assert bp.relative_error(np.full(2, 2e-9), np.full(2, 1e-9)) > 0.3
 
 
 def test_report_table_and_passing(rng):

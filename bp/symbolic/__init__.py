@@ -5,7 +5,7 @@ r"""bp.symbolic: SymPy derivations that prove what :mod:`bp` computes.
 number :math:`l = 1..L` (entry 0 is ``None``, or the input for activations), so
 ``net.W[l]`` is :math:`W^{(l)}`, the symbolic twin of ``bp_net.layers[l-1].W``.
 
-Demo: the error term :math:`\delta^{(1)} = \partial L/\partial z^{(1)}` of a 2-2-1
+Demo: the error term :math:`\delta^{(1)} = \partial \mathcal{L}/\partial z^{(1)}` of a 2-2-1
 sigmoid network with MSE, derived both ways and proved identical.
 
 >>> import bp.symbolic as bps

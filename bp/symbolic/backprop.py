@@ -11,8 +11,8 @@ derivatives: the loss gradient :math:`\nabla_a L` of
    \delta^{(L)} &= \nabla_{a} L \odot f_L'(z^{(L)})
        \quad\text{or } \hat y - y \text{ for a fused pair (as bp)} && \text{(BP1)} \\
    \delta^{(l)} &= (W^{(l+1)})^\top \delta^{(l+1)} \odot f_l'(z^{(l)}) && \text{(BP2)} \\
-   \partial L/\partial W^{(l)} &= \delta^{(l)} (a^{(l-1)})^\top && \text{(BP3)} \\
-   \partial L/\partial b^{(l)} &= \delta^{(l)} && \text{(BP4)}
+   \partial \mathcal{L}/\partial W^{(l)} &= \delta^{(l)} (a^{(l-1)})^\top && \text{(BP3)} \\
+   \partial \mathcal{L}/\partial b^{(l)} &= \delta^{(l)} && \text{(BP4)}
 
 :func:`prove_backprop` proves, entry by entry, that these equal ``sympy.diff`` of the
 whole loss, so the recursion (and every textbook derivative in it) is checked at once.
@@ -49,7 +49,7 @@ def _times_derivative(name: str, g: sp.Matrix, z: sp.Matrix) -> sp.Matrix:
 
 
 def output_delta(net: SymbolicNetwork) -> sp.Matrix:
-    r"""BP1: :math:`\delta^{(L)} = \partial L/\partial z^{(L)}` from textbook forms.
+    r"""BP1: :math:`\delta^{(L)} = \partial \mathcal{L}/\partial z^{(L)}` from textbook forms.
 
     For the fused pairs it is :math:`(\hat y - y)/n_L` (sigmoid + BCE, mean over the
     outputs) and :math:`\hat y - y` (softmax + cross-entropy), exactly as ``bp``.

@@ -18,6 +18,7 @@ True
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,58 @@ def latex(obj: Any, factor: bool = True, **kwargs: Any) -> str:
     return sp.latex(obj, **kwargs)
 
 
+#: About how many printed characters of a right-hand side fit the text column beside
+#: its left-hand side; longer sums are broken into rows.
+WIDTH = 40
+
+
+def _printed_width(tex: str) -> int:
+    """A rough count of the characters MathJax draws for ``tex``: commands, braces
+    and ``\\left``/``\\right`` are not drawn; a subscript or superscript counts half."""
+    tex = re.sub(r"\\(left|right|big|Big|bigl|bigr|Bigl|Bigr)\b", "", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
+    scripts = len(re.findall(r"[_^]\{[^{}]*\}", tex))
+    return len(re.sub(r"[{}_^\s]", "", tex)) - scripts
+
+
+def broken(expr: Any, width: int | None = None) -> list[str]:
+    r"""``latex(expr)`` as one or more rows, each at most about ``width`` characters.
+
+    A sum is broken between its terms; a product with a long sum as a factor keeps the
+    other factors (and a rational coefficient) in front of :math:`\Bigl( \dots
+    \Bigr)` and breaks the sum inside. Later rows start with their ``+`` or ``-``.
+    Anything else stays on one row.
+    """
+    width = WIDTH if width is None else width
+    whole = latex(expr)
+    if not isinstance(expr, sp.Basic) or _printed_width(whole) <= width:
+        return [whole]
+    expr = sp.factor_terms(expr)
+    front, total = "", expr
+    if isinstance(expr, sp.Mul):
+        sums = [f for f in expr.args if isinstance(f, sp.Add)]
+        if not sums:
+            return [whole]
+        total = max(sums, key=lambda f: len(f.args))
+        others = [f for f in expr.args if f is not total]
+        coeff = sp.Mul(*[f for f in others if f.is_Number])
+        rest = [f for f in others if not f.is_Number]    # kept apart: 2/3 (1 - a) stays
+        front = ("" if coeff == 1 else latex(coeff) + " ")
+        front += (latex(sp.Mul(*rest, evaluate=False)) + " " if rest else "") + r"\Bigl("
+    if not isinstance(total, sp.Add):
+        return [whole]
+    rows, row = [], front
+    for i, term in enumerate(total.as_ordered_terms()):
+        tex = latex(term, factor=False)
+        piece = tex if i == 0 else (f"- {tex[1:]}" if tex.startswith("-") else f"+ {tex}")
+        if i and _printed_width(row + piece) > width:
+            rows.append(row)
+            row = ""
+        row = f"{row} {piece}".strip()
+    rows.append(row + (r" \Bigr)" if front else ""))
+    return rows
+
+
 def text(label: str) -> str:
     r"""``label`` as ``\text{...}`` that MathJax 3 renders: underscores become spaces,
     TeX's special characters are dropped."""
@@ -79,13 +132,21 @@ class Derivation:
     result: Any = None
     target: Any = None
     notation: Any = None
+    _lines: list = field(default_factory=list, repr=False)
 
     def add(self, label: str, lhs: str | None, rhs: Any) -> "Derivation":
         """Append a line (``rhs`` may be a SymPy object or a LaTeX string); returns self.
 
         ``lhs=""`` continues the previous line with ``= rhs``; ``lhs=None`` shows
-        ``rhs`` alone."""
-        self.rows.append((label, lhs, rhs if isinstance(rhs, str) else latex(rhs)))
+        ``rhs`` alone. A SymPy ``rhs`` too wide for the text column (about
+        :data:`WIDTH` characters as printed) is broken after a ``+``, so the aligned
+        block shows it on several rows (:func:`broken`)."""
+        if isinstance(rhs, str):
+            self.rows.append((label, lhs, rhs))
+            self._lines.append([rhs])
+        else:
+            self.rows.append((label, lhs, latex(rhs)))
+            self._lines.append(broken(rhs))
         return self
 
     @property
@@ -98,9 +159,17 @@ class Derivation:
         return out
 
     def to_latex(self) -> str:
-        r"""One ``aligned`` environment, labels on the right (no ``$$``)."""
-        lines = [(rf"& {rhs}" if lhs is None else rf"{lhs} &= {rhs}")
-                 + (rf" && {text(label)}" if label else "") for label, lhs, rhs in self.rows]
+        r"""One ``aligned`` environment (no ``$$``). Each label follows the end of its
+        own equation (``\qquad (label)``) instead of sitting in a column of its own, and
+        long right-hand sides are broken into rows, so the block stays narrower than
+        the text column."""
+        lines = []
+        for (label, lhs, _), parts in zip(self.rows, self._lines):
+            rows = [rf"& {parts[0]}" if lhs is None else rf"{lhs} &= {parts[0]}"]
+            rows += [rf"&\qquad {part}" for part in parts[1:]]
+            if label:
+                rows[-1] += rf" \qquad {text('(' + label + ')')}"
+            lines += rows
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def _repr_markdown_(self) -> str:
@@ -130,7 +199,7 @@ def _prime(net: SymbolicNetwork, l: int) -> str:
 
 
 def _dL(of) -> str:
-    return rf"\frac{{\partial L}}{{\partial {_sym(of)}}}"
+    return rf"\frac{{\partial \mathcal{{L}}}}{{\partial {_sym(of)}}}"
 
 
 def derive_output_delta(net: SymbolicNetwork, j: int = 1) -> Derivation:
@@ -141,7 +210,8 @@ def derive_output_delta(net: SymbolicNetwork, j: int = 1) -> Derivation:
     lhs = _sym(bn.delta[L][j - 1])
     aj, zj = bn.a[L][j - 1], bn.z[L][j - 1]
     if net.activations[L] == "softmax":
-        d.add("chain rule", lhs, rf"\sum_i \frac{{\partial L}}{{\partial a^{{({L})}}_i}}"
+        d.add("chain rule", lhs, rf"\sum_i \frac{{\partial \mathcal{{L}}}}"
+                                 rf"{{\partial a^{{({L})}}_i}}"
               rf"\frac{{\partial a^{{({L})}}_i}}{{\partial {_sym(zj)}}}")
     else:
         f = _prime(net, L)
@@ -166,11 +236,11 @@ def derive_delta(net: SymbolicNetwork, l: int, j: int = 1) -> Derivation:
     lhs = _sym(bn.delta[l][j - 1])
     zj = _sym(bn.z[l][j - 1])
     if net.activations[l] == "softmax":          # every a_k depends on z_j
-        chain = (rf"\sum_k \sum_i \frac{{\partial L}}{{\partial z^{{({l + 1})}}_i}}"
+        chain = (rf"\sum_k \sum_i \frac{{\partial \mathcal{{L}}}}{{\partial z^{{({l + 1})}}_i}}"
                  rf"\frac{{\partial z^{{({l + 1})}}_i}}{{\partial a^{{({l})}}_k}}"
                  rf"\frac{{\partial a^{{({l})}}_k}}{{\partial {zj}}}")
     else:
-        chain = (rf"\sum_i \frac{{\partial L}}{{\partial z^{{({l + 1})}}_i}}"
+        chain = (rf"\sum_i \frac{{\partial \mathcal{{L}}}}{{\partial z^{{({l + 1})}}_i}}"
                  rf"\frac{{\partial z^{{({l + 1})}}_i}}{{\partial a^{{({l})}}_{{{j}}}}}"
                  rf"\frac{{\partial a^{{({l})}}_{{{j}}}}}{{\partial {zj}}}")
     d.add("chain rule", lhs, chain)
@@ -180,7 +250,8 @@ def derive_delta(net: SymbolicNetwork, l: int, j: int = 1) -> Derivation:
 
 
 def derive_weight_gradient(net: SymbolicNetwork, l: int, j: int, k: int) -> Derivation:
-    r""":math:`\partial L/\partial w^{(l)}_{jk}` by BP3, then BP2/BP1 down to the loss."""
+    r""":math:`\partial \mathcal{L}/\partial w^{(l)}_{jk}` by BP3, then BP2/BP1 down to the
+    loss."""
     bn = net.notation
     w = net.W[l][j - 1, k - 1]
     dW, _ = bn.gradients()

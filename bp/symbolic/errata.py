@@ -109,7 +109,7 @@ class Erratum:
         ``step(net, deltas, article, l) -> (error term used for layer l, article's delta)``;
         None for ``no_minus_sign``, whose error terms are right.
     sign : int
-        The sign of the update :math:`\Delta W` relative to :math:`-\alpha\,\partial L/\partial W`.
+        The sign of the update :math:`\Delta W` relative to :math:`-\alpha\,\partial \mathcal{L}/\partial W`.
     in_article : bool
         False for a common bug that the book shows beside the article's formulas.
     """

@@ -5,17 +5,17 @@ A :class:`SymLoss` maps a prediction vector :math:`\hat y` and a target vector
 ``batch`` examples) to a scalar expression:
 
 ========================  ==================================================================
-``mse``                   :math:`\frac1n \sum_i (\hat y_i - y_i)^2` (mean over all n entries)
-``bce``                   :math:`-\frac1n \sum_i [y_i \log \hat y_i + (1-y_i)\log(1-\hat y_i)]`
+``mse``                   :math:`\frac{1}{N n_L} \sum_i (\hat y_i - y_i)^2` (all entries)
+``bce``                   :math:`-\frac{1}{N n_L} \sum_i [y_i \log \hat y_i + (1-y_i)\log(1-\hat y_i)]`
 ``bce_with_logits``       ``bce`` of :math:`\sigma(z_i)` (the prediction is the logit)
 ``cross_entropy``         :math:`-\frac1N \sum_i y_i \log \hat y_i` (mean over the batch only)
 ``softmax_cross_entropy`` ``cross_entropy`` of the softmax of the logits (one example, N = 1)
 ========================  ==================================================================
 
-Each carries its gradient :math:`\partial L/\partial \hat y` in textbook form, proved
+Each carries its gradient :math:`\partial \mathcal{L}/\partial \hat y` in textbook form, proved
 equal to ``sympy.diff`` by :meth:`SymLoss.prove`: for MSE it is
-:math:`\frac2n(\hat y - y)`, the 2/n that is easy to forget. :data:`FUSED` holds the two
-pairs whose :math:`\delta = \partial L/\partial z` is :math:`\hat y - y` (per example),
+:math:`\frac{2}{N n_L}(\hat y - y)`, the 2 that is easy to forget. :data:`FUSED` holds the two
+pairs whose :math:`\delta = \partial \mathcal{L}/\partial z` is :math:`\hat y - y` (per example),
 proved by :func:`prove_fused`.
 """
 from __future__ import annotations
@@ -84,7 +84,7 @@ class SymLoss:
         ``expr(p, y, batch) -> scalar`` for column vectors ``p`` (prediction, or
         logits when ``on_logits``) and ``y`` of equal length.
     textbook_grad : callable
-        ``textbook_grad(p, y, batch) -> column vector`` :math:`\partial L/\partial p`.
+        ``textbook_grad(p, y, batch) -> column vector`` :math:`\partial \mathcal{L}/\partial p`.
     on_logits : bool
         Whether the prediction is the logit :math:`z` (output activation identity).
     latex : str
@@ -103,7 +103,7 @@ class SymLoss:
         return self.expr(p, y, batch)
 
     def gradient(self, p, y, batch: int = 1) -> sp.Matrix:
-        r""":math:`\partial L/\partial p` by ``sympy.diff``."""
+        r""":math:`\partial \mathcal{L}/\partial p` by ``sympy.diff``."""
         p, y = _vectors(p, y)
         return sp.Matrix([sp.diff(self.expr(p, y, batch), pi) for pi in p])
 
@@ -129,18 +129,21 @@ def symbols(n: int, p: str = r"\hat{y}", y: str = "y") -> tuple[sp.Matrix, sp.Ma
 
 LOSSES: dict[str, SymLoss] = {
     "mse": SymLoss("mse", _mse, _mse_grad, False,
-                   r"\frac{\partial L}{\partial \hat y_i} = \frac{2}{n}(\hat y_i - y_i)"),
+                   r"\frac{\partial \mathcal{L}}{\partial \hat y_i} = "
+                   r"\frac{2}{N n_L}(\hat y_i - y_i)"),
     "bce": SymLoss("bce", _bce, _bce_grad, False,
-                   r"\frac{\partial L}{\partial \hat y_i} = "
-                   r"\frac{1}{n}\,\frac{\hat y_i - y_i}{\hat y_i(1 - \hat y_i)}"),
+                   r"\frac{\partial \mathcal{L}}{\partial \hat y_i} = "
+                   r"\frac{1}{N n_L}\,\frac{\hat y_i - y_i}{\hat y_i(1 - \hat y_i)}"),
     "bce_with_logits": SymLoss("bce_with_logits", _bce_logits, _bce_logits_grad, True,
-                               r"\frac{\partial L}{\partial z_i} = \frac{1}{n}(\sigma(z_i) - y_i)"),
+                               r"\frac{\partial \mathcal{L}}{\partial z_i} = "
+                               r"\frac{1}{N n_L}(\sigma(z_i) - y_i)"),
     "cross_entropy": SymLoss("cross_entropy", _ce, _ce_grad, False,
-                             r"\frac{\partial L}{\partial \hat y_i} = -\frac{1}{N}\,"
+                             r"\frac{\partial \mathcal{L}}{\partial \hat y_i} = -\frac{1}{N}\,"
                              r"\frac{y_i}{\hat y_i}"),
     "softmax_cross_entropy": SymLoss("softmax_cross_entropy", _softmax_ce, _softmax_ce_grad,
                                      True,
-                                     r"\frac{\partial L}{\partial z_i} = s_i \sum_j y_j - y_i "
+                                     r"\frac{\partial \mathcal{L}}{\partial z_i} = "
+                                     r"s_i \sum_j y_j - y_i "
                                      r"= s_i - y_i \text{ when } \sum_j y_j = 1"),
 }
 
@@ -157,7 +160,8 @@ def get_loss(name: str) -> SymLoss:
 
 
 def prove_fused(activation: str, loss: str, n: int = 2) -> Proof:
-    r"""Prove :math:`\partial L(f(z), y)/\partial z = \hat y - y` for a fused pair, one example.
+    r"""Prove :math:`\partial \mathcal{L}(f(z), y)/\partial z = \hat y - y` for a fused pair
+    (one example).
 
     For ``("sigmoid", "bce")`` with one output and ``("softmax", "cross_entropy")``
     with ``n`` classes whose targets sum to 1 (one-hot, or any probability vector).

@@ -141,7 +141,7 @@ class SymbolicNetwork:
 
     # ------------------------------------------------------------------ gradients
     def brute_force_gradients(self) -> tuple[list, list]:
-        r"""``(dW, db)``: :math:`\partial L/\partial W^{(l)}`, :math:`\partial L/\partial b^{(l)}`
+        r"""``(dW, db)``: :math:`\partial \mathcal{L}/\partial W^{(l)}`, :math:`\partial \mathcal{L}/\partial b^{(l)}`
         by ``sympy.diff`` of the whole loss expression (book-indexed lists, cached)."""
         return self._brute
 
@@ -154,7 +154,7 @@ class SymbolicNetwork:
         return dW, db
 
     def brute_force_deltas(self) -> list:
-        r"""Every :math:`\delta^{(l)} = \partial L/\partial z^{(l)}` by ``sympy.diff`` (cached).
+        r"""Every :math:`\delta^{(l)} = \partial \mathcal{L}/\partial z^{(l)}` by ``sympy.diff`` (cached).
 
         The loss is rewritten as a function of fresh symbols :math:`z^{(l)}_j` (the
         layers above are run forward from them), differentiated, and the forward
@@ -183,7 +183,7 @@ class SymbolicNetwork:
         return BookNotation(self)
 
     def output_delta(self) -> sp.Matrix:
-        r"""BP1, :math:`\delta^{(L)} = \partial L/\partial z^{(L)}` in textbook form."""
+        r"""BP1, :math:`\delta^{(L)} = \partial \mathcal{L}/\partial z^{(L)}` in textbook form."""
         from .backprop import output_delta
         return output_delta(self)
 

@@ -83,7 +83,7 @@ class BookNotation:
         return sp.diag(*self.derivative(l))
 
     def loss_gradient(self) -> sp.Matrix:
-        r""":math:`\partial L/\partial a^{(L)}` in textbook form."""
+        r""":math:`\partial \mathcal{L}/\partial a^{(L)}` in textbook form."""
         return self.net.loss_fn.textbook_grad(self.a[self.net.L], self.net.y, 1)
 
     def output_delta(self) -> sp.Matrix:

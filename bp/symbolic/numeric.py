@@ -7,8 +7,8 @@ subexpression elimination, once per network and kind. The returned
 row, as in ``bp``) and averages over the batch, because ``bp``'s loss is the mean of
 the examples' losses:
 
-.. math:: \frac{\partial L}{\partial W^{(l)}} = \frac1N \sum_{n=1}^N
-          \frac{\partial L_n}{\partial W^{(l)}}
+.. math:: \frac{\partial \mathcal{L}}{\partial W^{(l)}} = \frac1N \sum_{n=1}^N
+          \frac{\partial \ell_n}{\partial W^{(l)}}
 
 so the result is exactly what ``bp.Network.backward`` stores in ``dW`` and ``db``.
 """
