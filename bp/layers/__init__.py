@@ -8,3 +8,4 @@ from .base import Layer, is_layer
 from .dense import Dense
 
 __all__ = ["Layer", "is_layer", "Dense"]
+from .recurrent import RNN
