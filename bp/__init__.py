@@ -26,6 +26,9 @@ from .optimizers import SGD, Adam, Optimizer
 from .adaptive import AdaGrad, AdamW, RMSProp
 from .schedules import Cosine, StepDecay, Warmup
 from .training import History, TrainingDiverged, fit
+from .clipping import clip_grad_norm      # Part III: sequences
+from .layers.attention import SelfAttention
+from .layers.recurrent import RNN
 
 __version__ = "0.1.0"
 

@@ -9,3 +9,4 @@ from .dense import Dense
 
 __all__ = ["Layer", "is_layer", "Dense"]
 from .recurrent import RNN
+from .attention import SelfAttention
