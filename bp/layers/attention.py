@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_dtype, check_positive_int
+from ..activations import softmax, softmax_vjp
 from ..init import as_generator, xavier_uniform
 from ._sequence import as_sequence, check_example_shape, check_grad_out
 from .base import Layer
@@ -61,6 +62,10 @@ class SelfAttention(Layer):
         ``nn.MultiheadAttention``'s ``in_proj_weight`` is ``W_q``, ``W_k``, ``W_v``
         stacked; ``out_proj.weight`` is ``W_o``.
     b_q, b_k, b_v, b_o : ndarray, shape (d_model,)
+    d_head : int
+        ``d_model // n_heads``.
+    scale : float
+        :math:`1/\sqrt{d_h}`, the factor of the scores (PyTorch's default ``scale``).
     attn : ndarray, shape (N, n_heads, T, T), or None
         A copy of the attention weights :math:`P` of the last forward (rows sum to
         1; ``attn[n, head, i, j]`` is how much step ``i`` reads from step ``j``).
@@ -83,6 +88,7 @@ class SelfAttention(Layer):
             raise TypeError(f"{self.name}: causal must be a bool, got {type(causal).__name__}")
         self.causal = bool(causal)
         self.d_head = self.d_model // self.n_heads
+        self.scale = 1 / np.sqrt(self.d_head)
         self.dtype = check_dtype(dtype)
         gen = as_generator(rng, "rng")
         d = self.d_model
@@ -125,29 +131,27 @@ class SelfAttention(Layer):
         Q, K, V = (self._split(x @ getattr(self, f"W_{p}").T + getattr(self, f"b_{p}"))
                    for p in "qkv")
         S = Q @ K.transpose(0, 1, 3, 2)
-        S *= 1 / np.sqrt(self.d_head)                    # (N, h, T, T)
+        S *= self.scale                                  # (N, h, T, T)
         if self.causal:
             S[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf
-        S -= S.max(axis=-1, keepdims=True)               # the diagonal is never masked
-        P = np.exp(S, out=S)
-        P /= P.sum(axis=-1, keepdims=True)
+        P = softmax(S)                                   # row-wise; the diagonal is never masked
         O = self._merge(P @ V)                           # (N, T, d)
-        self._cache = (x, Q, K, V, O, P)
+        self._cache = (x, Q, K, V, O, S, P)
         self._out_shape = x.shape
         return O @ self.W_o.T + self.b_o
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/dy (N, T, d_model), fill the eight gradients; return dL/dx."""
         g = check_grad_out(grad_out, self._out_shape, self.dtype, self.name)
-        x, Q, K, V, O, P = self._cache
+        x, Q, K, V, O, S, P = self._cache
         d = self.d_model
         self.dW_o = g.reshape(-1, d).T @ O.reshape(-1, d)
         self.db_o = g.sum(axis=(0, 1))
         dO = self._split(g @ self.W_o)                   # (N, h, T, d_h)
         dP = dO @ V.transpose(0, 1, 3, 2)                # (N, h, T, T)
         dV = P.transpose(0, 1, 3, 2) @ dO
-        dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))   # softmax VJP, row-wise
-        dS *= 1 / np.sqrt(self.d_head)
+        dS = softmax_vjp(S, P, dP)                       # P * (dP - rowsum(dP * P))
+        dS *= self.scale
         dQ = dS @ K
         dK = dS.transpose(0, 1, 3, 2) @ Q
         dx = np.zeros_like(x)
