@@ -95,6 +95,7 @@ def test_grad_h_is_the_product_of_the_step_jacobians():
     rnn.backward(g)
     # J_s = dh_s/dh_{s-1} = diag(1 - h_s^2) W_hh, built as full matrices
     J = [np.diag(1 - H[s] ** 2) @ rnn.W_hh for s in range(6)]
+    np.testing.assert_allclose(rnn.step_jacobians()[0], np.stack(J), rtol=1e-13, atol=1e-15)
     product = np.eye(4)
     for t in range(5, -1, -1):                   # dh_T/dh_{t+1} = J_T ... J_{t+2}
         np.testing.assert_allclose(rnn.grad_h[0, t], g[0] @ product, rtol=1e-12, atol=1e-14)
@@ -203,6 +204,8 @@ def test_bad_input_is_a_clear_error(x, err, match):
 
 def test_bad_grad_out_and_order_of_calls():
     rnn = make_rnn()
+    with pytest.raises(RuntimeError, match="forward"):
+        rnn.step_jacobians()
     with pytest.raises(RuntimeError, match="forward"):
         rnn.backward(np.zeros((2, 4)))
     rnn.forward(np.zeros((2, 5, 3)))

@@ -159,6 +159,21 @@ class RNN(Layer):
             return _FROM_OUTPUT[act.name](Hs[1:])
         return act.df(Z)
 
+    def step_jacobians(self) -> np.ndarray:
+        r"""The Jacobians of the steps of the last forward, shape (N, T, n_hidden, n_hidden).
+
+        ``J[n, t]`` is :math:`\partial h_{t+1}/\partial h_t = \operatorname{diag}
+        (f'(z_{t+1}))\, W_{hh}` for sequence ``n`` (``t`` counts from 0, as
+        :attr:`grad_h`), so :math:`\partial h_T/\partial h_{t+1}` is the product
+        ``J[n, T-1] @ ... @ J[n, t+1]``, whose singular values show vanishing and
+        exploding gradients directly. Memory: ``N * T * n_hidden**2`` numbers.
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: step_jacobians() needs a forward() first")
+        _, Z, Hs = self._cache
+        J = self._derivative(Z, Hs)[..., None] * self.W_hh     # (T, N, H, H)
+        return np.ascontiguousarray(J.transpose(1, 0, 2, 3))
+
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         r"""Backpropagation through time: one loop from ``t = T`` down to 1.
 
