@@ -208,8 +208,8 @@ class RNN(Layer):
         self.dW_hh = flat.T @ Hs[:-1].reshape(T * N, H)  # h_{t-1}, with h_0 = 0
         self.db_ih = flat.sum(axis=0)
         self.db_hh = self.db_ih.copy()
-        self.grad_h = np.ascontiguousarray(grad_h.transpose(1, 0, 2))
-        return np.ascontiguousarray((delta @ self.W_ih).transpose(1, 0, 2))
+        self.grad_h = grad_h.transpose(1, 0, 2)          # (N, T, H), the layer's own array
+        return delta.transpose(1, 0, 2) @ self.W_ih      # (N, T, n_in), a new array
 
     def __repr__(self) -> str:
         return (f"RNN(n_in={self.n_in}, n_hidden={self.n_hidden}, "
