@@ -6,7 +6,8 @@ gradient and only shortens it (Pascanu, Mikolov and Bengio, 2013): with every
 gradient array :math:`g_1, \dots, g_P` of the network,
 
 .. math:: \lVert g \rVert = \Big(\sum_p \lVert g_p \rVert_2^2\Big)^{1/2}, \qquad
-          g_p \leftarrow g_p \cdot \min\!\Big(1, \frac{c}{\lVert g \rVert + 10^{-6}}\Big),
+          g_p \leftarrow g_p \cdot
+          \min\!\Big(1, \frac{c}{\lVert g \rVert + 10^{-6}}\Big),
 
 exactly as ``torch.nn.utils.clip_grad_norm_(params, max_norm=c)`` (the same
 :math:`10^{-6}`, the same factor applied to every array, the norm before clipping
@@ -83,8 +84,8 @@ def clip_grad_norm(grads: Iterable[np.ndarray | None] | Mapping[str, np.ndarray 
     if not arrays:
         return 0.0
     # the norm of the per-array norms, accumulated in float64 (no float32 overflow)
-    squares = (np.vdot(a, a) for a in (g.astype(np.float64, copy=False) for g in arrays))
-    total = float(np.sqrt(sum(float(s) for s in squares)))
+    wide = (g.astype(np.float64, copy=False) for g in arrays)
+    total = float(np.sqrt(sum(float(np.vdot(a, a)) for a in wide)))
     if error_if_nonfinite and not np.isfinite(total):
         raise FloatingPointError(f"clip_grad_norm: the total norm of the gradients is "
                                  f"{total}; they contain NaN or inf")

@@ -85,7 +85,8 @@ def check_grad_out(grad_out: Any, shape: tuple[int, ...] | None, dtype: np.dtype
         raise RuntimeError(f"{where}: backward() needs a forward() first")
     arr = asarray(grad_out, "grad_out", f" for {where}")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"grad_out for {where} must be a real array, got dtype {arr.dtype}")
+        raise TypeError(f"grad_out for {where} must be a real array, got dtype "
+                        f"{arr.dtype}")
     if arr.shape != tuple(shape):
         raise ValueError(f"grad_out for {where} must have the output's shape "
                          f"{tuple(shape)}, got shape {arr.shape}")

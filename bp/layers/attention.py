@@ -7,8 +7,9 @@ scaled dot-product attention (``torch.nn.functional.scaled_dot_product_attention
 
 .. math:: Q = x W_q^\top + b_q, \quad K = x W_k^\top + b_k, \quad V = x W_v^\top + b_v,
 
-.. math:: S = \frac{Q K^\top}{\sqrt{d_h}} + M, \qquad P = \operatorname{softmax}_{\text{row}}(S),
-          \qquad O = P V, \qquad y = O W_o^\top + b_o,
+.. math:: S = \frac{Q K^\top}{\sqrt{d_h}} + M, \qquad
+          P = \operatorname{softmax}_{\text{row}}(S), \qquad O = P V, \qquad
+          y = O W_o^\top + b_o,
 
 with :math:`M_{ij} = -\infty` for :math:`j > i` when ``causal`` (step :math:`i` sees
 only steps :math:`\le i`), else :math:`M = 0`. Dividing by :math:`\sqrt{d_h}` keeps the
@@ -21,7 +22,8 @@ product. With :math:`\bar O = \partial \mathcal{L}/\partial O`,
 .. math:: \bar P = \bar O V^\top, \quad \bar V = P^\top \bar O, \quad
           \bar S = P \odot \Big(\bar P - \big(\textstyle\sum_j \bar P_{ij} P_{ij}\big)
           \mathbf{1}^\top\Big), \quad
-          \bar Q = \frac{\bar S K}{\sqrt{d_h}}, \quad \bar K = \frac{\bar S^\top Q}{\sqrt{d_h}},
+          \bar Q = \frac{\bar S K}{\sqrt{d_h}}, \quad
+          \bar K = \frac{\bar S^\top Q}{\sqrt{d_h}},
 
 where :math:`\bar S` is the row-wise product with the softmax Jacobian
 :math:`\operatorname{diag}(p) - p p^\top` (never formed: :math:`T \times T` per row).
@@ -82,10 +84,11 @@ class SelfAttention(Layer):
         self.name = name or f"SelfAttention({self.d_model}, heads={self.n_heads})"
         if self.d_model % self.n_heads:
             raise ValueError(f"{self.name}: d_model={self.d_model} is not divisible by "
-                             f"n_heads={self.n_heads} (each head takes d_model / n_heads "
-                             f"features)")
+                             f"n_heads={self.n_heads} (each head takes d_model / "
+                             f"n_heads features)")
         if not isinstance(causal, (bool, np.bool_)):
-            raise TypeError(f"{self.name}: causal must be a bool, got {type(causal).__name__}")
+            raise TypeError(f"{self.name}: causal must be a bool, got "
+                            f"{type(causal).__name__}")
         self.causal = bool(causal)
         self.d_head = self.d_model // self.n_heads
         self.scale = 1 / np.sqrt(self.d_head)
@@ -93,7 +96,8 @@ class SelfAttention(Layer):
         gen = as_generator(rng, "rng")
         d = self.d_model
         for p in _PROJECTIONS:
-            setattr(self, f"W_{p}", np.ascontiguousarray(xavier_uniform(d, d, gen), self.dtype))
+            W = xavier_uniform(d, d, gen)                # fan-in = fan-out = d_model
+            setattr(self, f"W_{p}", np.ascontiguousarray(W, dtype=self.dtype))
             setattr(self, f"b_{p}", np.zeros(d, dtype=self.dtype))
             setattr(self, f"dW_{p}", None)
             setattr(self, f"db_{p}", None)
@@ -106,10 +110,12 @@ class SelfAttention(Layer):
         return None if self._cache is None else self._cache[-1].copy()
 
     def params(self) -> dict[str, np.ndarray]:
-        return {f"{w}_{p}": getattr(self, f"{w}_{p}") for p in _PROJECTIONS for w in "Wb"}
+        return {f"{w}_{p}": getattr(self, f"{w}_{p}")
+                for p in _PROJECTIONS for w in "Wb"}
 
     def grads(self) -> dict[str, np.ndarray | None]:
-        return {f"{w}_{p}": getattr(self, f"d{w}_{p}") for p in _PROJECTIONS for w in "Wb"}
+        return {f"{w}_{p}": getattr(self, f"d{w}_{p}")
+                for p in _PROJECTIONS for w in "Wb"}
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return check_example_shape(input_shape, self.d_model, self.name)
@@ -125,7 +131,7 @@ class SelfAttention(Layer):
         return a.transpose(0, 2, 1, 3).reshape(N, T, h * dh)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Attend over each sequence of ``x`` (N, T, d_model); returns (N, T, d_model)."""
+        """Attend within each sequence of ``x`` (N, T, d_model); same shape out."""
         x = as_sequence(x, "input", self.dtype, self.d_model, self.name)
         T = x.shape[1]
         Q, K, V = (self._split(x @ getattr(self, f"W_{p}").T + getattr(self, f"b_{p}"))
@@ -134,7 +140,7 @@ class SelfAttention(Layer):
         S *= self.scale                                  # (N, h, T, T)
         if self.causal:
             S[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf
-        P = softmax(S)                                   # row-wise; the diagonal is never masked
+        P = softmax(S)                       # row-wise; the diagonal is never -inf
         O = self._merge(P @ V)                           # (N, T, d)
         self._cache = (x, Q, K, V, O, S, P)
         self._out_shape = x.shape

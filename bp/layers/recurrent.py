@@ -21,13 +21,15 @@ used at every step, so the error of :math:`h_t` comes from the output at step
 and the shared weights sum their gradients over time (BP3 summed over steps),
 
 .. math:: \frac{\partial \mathcal{L}}{\partial W_{ih}} = \sum_t \delta_t x_t^\top, \quad
-          \frac{\partial \mathcal{L}}{\partial W_{hh}} = \sum_t \delta_t h_{t-1}^\top, \quad
+          \frac{\partial \mathcal{L}}{\partial W_{hh}}
+          = \sum_t \delta_t h_{t-1}^\top, \quad
           \frac{\partial \mathcal{L}}{\partial b_{ih}}
           = \frac{\partial \mathcal{L}}{\partial b_{hh}} = \sum_t \delta_t .
 
 with :math:`g_t` the error the output brings to :math:`h_t` (zero for
 :math:`t < T` when only :math:`h_T` is returned). Unrolled,
-:math:`\partial h_T/\partial h_t = \prod_{s=t+1}^{T} \operatorname{diag}(f'(z_s))\, W_{hh}`
+:math:`\partial h_T/\partial h_t
+= \prod_{s=t+1}^{T} \operatorname{diag}(f'(z_s))\, W_{hh}`
 (the latest step leftmost): a
 product of :math:`T - t` Jacobians, which shrinks or grows geometrically with the
 distance — the vanishing and exploding gradients that ``grad_h`` lets you measure.
@@ -51,7 +53,8 @@ _FROM_OUTPUT = {
 
 
 class RNN(Layer):
-    r"""A one-layer recurrent network: ``h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
+    r"""A one-layer recurrent network,
+    ``h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
     Parameters
     ----------
@@ -65,8 +68,9 @@ class RNN(Layer):
         ``True``: every state, shape ``(N, T, n_hidden)``.
     init : str
         ``"auto"`` is PyTorch's: every weight and bias drawn from
-        :math:`U(-1/\sqrt{n_{hidden}}, 1/\sqrt{n_{hidden}})`. Any name from
-        :data:`bp.INITIALIZERS` draws both matrices that way, with zero biases.
+        :math:`U(-1/\sqrt{n_{hidden}}, 1/\sqrt{n_{hidden}})`. A name from
+        :data:`bp.INITIALIZERS` draws ``W_ih`` (fan-in ``n_in``) and ``W_hh`` (fan-in
+        ``n_hidden``) with that initializer, and the biases are zero.
     rng : numpy.random.Generator or int or None
     dtype : float32 or float64
     name : str, optional
@@ -119,7 +123,8 @@ class RNN(Layer):
         self._out_shape: tuple[int, ...] | None = None
 
     def params(self) -> dict[str, np.ndarray]:
-        return {"W_ih": self.W_ih, "W_hh": self.W_hh, "b_ih": self.b_ih, "b_hh": self.b_hh}
+        return {"W_ih": self.W_ih, "W_hh": self.W_hh, "b_ih": self.b_ih,
+                "b_hh": self.b_hh}
 
     def grads(self) -> dict[str, np.ndarray | None]:
         return {"W_ih": self.dW_ih, "W_hh": self.dW_hh, "b_ih": self.db_ih,
@@ -140,10 +145,11 @@ class RNN(Layer):
         x = as_sequence(x, "input", self.dtype, self.n_in, self.name)
         N, T, _ = x.shape
         xs = x.transpose(1, 0, 2)                        # time-major view (T, N, n_in)
-        Z = xs @ self.W_ih.T                             # (T, N, H), one product for all t
+        Z = xs @ self.W_ih.T                             # (T, N, H): all t at once
         Z += self.b_ih + self.b_hh
         Hs = np.zeros((T + 1, N, self.n_hidden), dtype=self.dtype)   # Hs[0] = h_0 = 0
-        W_hhT, buf, f = self.W_hh.T, np.empty((N, self.n_hidden), self.dtype), self.activation.f
+        W_hhT, f = self.W_hh.T, self.activation.f
+        buf = np.empty((N, self.n_hidden), dtype=self.dtype)
         for t in range(T):
             Z[t] += np.matmul(Hs[t], W_hhT, out=buf)
             Hs[t + 1] = f(Z[t])
@@ -160,7 +166,7 @@ class RNN(Layer):
         return act.df(Z)
 
     def step_jacobians(self) -> np.ndarray:
-        r"""The Jacobians of the steps of the last forward, shape (N, T, n_hidden, n_hidden).
+        r"""The Jacobians of the last forward's steps, (N, T, n_hidden, n_hidden).
 
         ``J[n, t]`` is :math:`\partial h_{t+1}/\partial h_t = \operatorname{diag}
         (f'(z_{t+1}))\, W_{hh}` for sequence ``n`` (``t`` counts from 0, as
@@ -208,7 +214,7 @@ class RNN(Layer):
         self.dW_hh = flat.T @ Hs[:-1].reshape(T * N, H)  # h_{t-1}, with h_0 = 0
         self.db_ih = flat.sum(axis=0)
         self.db_hh = self.db_ih.copy()
-        self.grad_h = grad_h.transpose(1, 0, 2)          # (N, T, H), the layer's own array
+        self.grad_h = grad_h.transpose(1, 0, 2)          # (N, T, H), the layer's own
         return delta.transpose(1, 0, 2) @ self.W_ih      # (N, T, n_in), a new array
 
     def __repr__(self) -> str:
