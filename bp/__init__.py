@@ -30,6 +30,9 @@ from .training import History, TrainingDiverged, fit
 from . import tensor                                   # bp.tensor: the Tensor engine
 from .tensor import Tensor
 from .layers import BatchNorm, Dropout, LayerNorm, Residual
+from .clipping import clip_grad_norm      # Part III: sequences
+from .layers.attention import SelfAttention
+from .layers.recurrent import RNN
 
 __version__ = "0.1.0"
 
@@ -43,3 +46,4 @@ __all__ = [
 ]
 __all__ += ["Tensor", "BatchNorm", "LayerNorm", "Dropout", "Residual"]
 __all__ += ["derivative_error"]
+__all__ += ["RNN", "SelfAttention", "clip_grad_norm"]

@@ -5,12 +5,17 @@
 * :mod:`bp.layers.dense` — :class:`Dense`, the fully connected layer of Parts I and II.
 * :mod:`bp.layers.normalization` — :class:`BatchNorm`, :class:`LayerNorm`.
 * :mod:`bp.layers.regularization` — :class:`Dropout`, :class:`Residual`.
+* :mod:`bp.layers.recurrent` — :class:`RNN` (backpropagation through time).
+* :mod:`bp.layers.attention` — :class:`SelfAttention` (scaled dot-product, multi-head).
 """
 from .base import Layer, is_layer
 from .dense import Dense
 from .normalization import BatchNorm, LayerNorm
 from .regularization import Dropout, Residual
+from .recurrent import RNN
+from .attention import SelfAttention
 
 __all__ = ["Layer", "is_layer", "Dense"]
 __all__ += ["BatchNorm", "LayerNorm"]
 __all__ += ["Dropout", "Residual"]
+__all__ += ["RNN", "SelfAttention"]
