@@ -20,6 +20,7 @@ from .init import INITIALIZERS
 from . import complexstep, gradcheck_modes   # bp.complexstep, bp.gradcheck_modes
 from .io import load, save
 from .layers import Dense
+from .layers import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
@@ -37,3 +38,4 @@ __all__ = [
     "repeat", "Runs", "claim_greater", "claim_less", "ClaimFailed",
     "AdaGrad", "AdamW", "RMSProp", "Cosine", "StepDecay", "Warmup",
 ]
+__all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]

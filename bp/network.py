@@ -34,8 +34,8 @@ from .activations import ACTIVATIONS
 from .evaluation import Evaluation
 from .layers import Dense
 from .losses import Loss, as_targets, get_loss
-from .stack import (as_batch, backward_steps, check_layers, check_stack, input_shape_of,
-                    unchecked)
+from .stack import (as_batch, backward_steps, check_layers, check_stack, dtype_of,
+                    input_shape_of, unchecked)
 from ._validation import own_copy
 
 
@@ -77,6 +77,7 @@ class Network(Evaluation):
         #: Each layer's per-example output shape.
         self.shapes = check_stack(layers, self.input_shape)
         self.layers = layers
+        self._dtype = dtype_of(layers)
         self.loss_fn = get_loss(loss)
         out = layers[-1]
         self._dense_out = isinstance(out, Dense)      # BP1 then enters as its delta
@@ -105,7 +106,7 @@ class Network(Evaluation):
     # ------------------------------------------------------------------ basics
     @property
     def dtype(self) -> np.dtype:
-        return np.dtype(self.layers[0].dtype)
+        return self._dtype
 
     @property
     def n_in(self) -> int:

@@ -35,7 +35,8 @@ def _claim_names(layers: list) -> None:
 
 
 def check_layers(layers: Sequence[Any]) -> list:
-    """The layers as a list: each a protocol layer, each object once, in no other network."""
+    """The layers as a list: each a protocol layer, each object once, in no other network,
+    every layer with parameters of one dtype."""
     layers = list(layers)
     if not layers:
         raise ValueError("a Network needs at least one layer")
@@ -58,11 +59,17 @@ def check_layers(layers: Sequence[Any]) -> list:
                 f"new bp.{type(layer).__name__} layers, or copy.deepcopy(net) for an "
                 "independent copy")
     _claim_names(layers)
-    for prev, layer in zip(layers, layers[1:]):
+    typed = [layer for layer in layers if layer.params()]     # pools follow their input
+    for prev, layer in zip(typed, typed[1:]):
         if np.dtype(layer.dtype) != np.dtype(prev.dtype):
             raise TypeError(f"all layers must share one dtype: {prev.name} is "
                             f"{prev.dtype}, {layer.name} is {layer.dtype}")
     return layers
+
+
+def dtype_of(layers: list) -> np.dtype:
+    """The dtype of the layers with parameters (float64 if none has any)."""
+    return next((np.dtype(l.dtype) for l in layers if l.params()), np.dtype(np.float64))
 
 
 def input_shape_of(layers: list, input_shape: Any) -> tuple[int, ...]:

@@ -3,8 +3,13 @@
 * :mod:`bp.layers.base` — :class:`Layer`: ``forward(x)``, ``backward(grad_out)``,
   ``params()``, ``grads()``, ``train()`` / ``eval()``.
 * :mod:`bp.layers.dense` — :class:`Dense`, the fully connected layer of Parts I and II.
+* :mod:`bp.layers.convolution` — :class:`Conv2D` (im2col / col2im).
+* :mod:`bp.layers.pooling` — :class:`MaxPool2D`, :class:`AvgPool2D`, :class:`Flatten`.
 """
 from .base import Layer, is_layer
 from .dense import Dense
+from .convolution import Conv2D
+from .pooling import AvgPool2D, Flatten, MaxPool2D
 
 __all__ = ["Layer", "is_layer", "Dense"]
+__all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
