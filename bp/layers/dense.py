@@ -156,6 +156,11 @@ class Dense(Layer):
                              f"({self.n_in},)), got per-example shape {tuple(input_shape)}")
         return (self.n_out,)
 
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name,
+                "init": self.init}
+
     def params(self) -> dict[str, np.ndarray]:
         """The trainable arrays, by name (the arrays themselves, not copies)."""
         return {"W": self.W, "b": self.b}
