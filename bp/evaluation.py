@@ -86,6 +86,17 @@ class Evaluation:
         """Targets as decisions: argmax of one-hot rows, or 0/1 at the threshold 0.5."""
         return self.loss_fn.decide(self.targets(Y), logits=False)
 
+    def input_gradient(self, X: Any, Y: Any) -> np.ndarray:
+        r""":math:`\partial\mathcal L/\partial X` for a batch, shape ``(batch, *input_shape)``
+        (the backward pass of training skips it: nothing learns from it). The layers'
+        gradients are filled as by :meth:`backward`."""
+        from .stack import backward_steps
+        self.forward(X)
+        grad = self.output_delta(self.targets(Y))                      # BP1
+        for backward in reversed(backward_steps(self.layers, self._dense_out, True)):
+            grad = backward(grad)
+        return grad
+
     def summary(self) -> str:
         """A table of every layer's shapes and parameter counts.
 

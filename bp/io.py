@@ -20,9 +20,7 @@ from .activations import is_builtin
 from .layers import Dense
 from .losses import LOSSES
 from .network import Network
-from .io_stack import FORMAT_VERSION as STACK_VERSION, stack_arrays, stack_from_arrays
-
-FORMAT_VERSION = 1      # a network of Dense layers; any other stack: bp.io_stack (2)
+from .io_stack import FORMAT_VERSION, stack_arrays, stack_from_arrays
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:
@@ -109,8 +107,9 @@ def load(path: str | os.PathLike) -> Network:
         path = path.with_name(path.name + ".npz")       # as save() named it
     data = _read(path)
     version = data.get("format_version")
-    if version is not None and version.shape == () and "loss" in data and \
-            np.issubdtype(version.dtype, np.integer) and int(version) == STACK_VERSION:
+    if "layers" in data and "activations" not in data and version is not None and \
+            version.shape == () and np.issubdtype(version.dtype, np.integer) and \
+            int(version) == FORMAT_VERSION and "loss" in data:   # any stack of layers
         return stack_from_arrays(path, data)
     for key in ("format_version", "loss", "activations"):
         if key not in data:

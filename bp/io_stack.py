@@ -1,7 +1,7 @@
-r"""Saving any stack of protocol layers (format version 2 of :mod:`bp.io`).
+r"""Saving any stack of protocol layers (the stack layout of :mod:`bp.io`'s format 1).
 
-A network of Dense layers keeps format 1 (``W1, b1, ...``). Any other stack is stored as
-plain arrays: the layer type names, the per-example ``input_shape``, each layer's
+A network of Dense layers keeps the Dense layout (``activations``, ``W1, b1, ...``). Any
+other stack is stored as plain arrays: the layer type names, the per-example ``input_shape``, each layer's
 constructor arguments as a JSON string (``config{i}``, from ``layer.config()``), and
 each layer's arrays as ``layer{i}.{name}``: its :meth:`params` and, when it has them,
 its ``buffers()`` (state that is not trained, as batch norm's running statistics).
@@ -23,7 +23,7 @@ import numpy as np
 from .layers.base import Layer
 from .stack import accepts
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 1      # both layouts; the stack layout has 'layers', no 'activations'
 
 
 def layer_types() -> dict[str, type]:

@@ -101,7 +101,7 @@ def check_stack(layers: list, input_shape: tuple[int, ...]) -> list[tuple[int, .
         try:
             shape = tuple(layer.output_shape(shape))
         except ValueError as err:
-            raise ValueError(f"{err} (from {source}, per-example shape {shape})") from None
+            raise ValueError(f"{err}; its input comes from {source}") from None
         shapes.append(shape)
     if len(shapes[-1]) != 1:
         raise ValueError(f"the last layer, {layers[-1].name}, gives per-example shape "
@@ -125,15 +125,15 @@ def unchecked(layer: Any) -> Callable[[np.ndarray], np.ndarray]:
         else layer.forward
 
 
-def backward_steps(layers: list, dense_out: bool) -> list[Callable]:
+def backward_steps(layers: list, dense_out: bool, input_grad: bool = False) -> list[Callable]:
     """The backward call of each layer, first layer first, as the network makes them:
     BP1's :math:`\\delta^L` enters a Dense output layer through ``backward_delta``, and
     the first layer skips :math:`\\partial\\mathcal L/\\partial X` when it can
-    (``input_grad=False``: nothing learns from it)."""
+    (``input_grad=False``: nothing learns from it) unless ``input_grad``."""
     steps = []
     for l, layer in enumerate(layers):
         step = layer.backward_delta if dense_out and l == len(layers) - 1 else layer.backward
-        if l == 0 and accepts(step, "input_grad"):
+        if l == 0 and not input_grad and accepts(step, "input_grad"):
             step = partial(step, input_grad=False)
         steps.append(step)
     return steps

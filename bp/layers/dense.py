@@ -152,8 +152,10 @@ class Dense(Layer):
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """``(n_out,)`` for an input of shape ``(n_in,)``, else ``ValueError``."""
         if tuple(input_shape) != (self.n_in,):
+            hint = ": add a bp.Flatten() before it" if len(input_shape) > 1 else ""
             raise ValueError(f"{self.name} expects {self.n_in} inputs (per-example shape "
-                             f"({self.n_in},)), got per-example shape {tuple(input_shape)}")
+                             f"({self.n_in},)), got per-example shape {tuple(input_shape)}"
+                             f"{hint}")
         return (self.n_out,)
 
     def config(self) -> dict:
