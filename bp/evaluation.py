@@ -93,8 +93,9 @@ class Evaluation:
         from .stack import backward_steps
         self.forward(X)
         grad = self.output_delta(self.targets(Y))                      # BP1
-        for backward in reversed(backward_steps(self.layers, self._dense_out, True)):
-            grad = backward(grad)
+        for backward, input_grad in reversed(backward_steps(self.layers, self._dense_out,
+                                                            True)):
+            grad = backward(grad, input_grad)
         return grad
 
     def summary(self) -> str:

@@ -26,7 +26,7 @@ The stack is checked once, at construction (:mod:`bp.stack`).
 from __future__ import annotations
 
 import weakref
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -135,17 +135,15 @@ class Network(Evaluation):
         return (f"Network({self.input_shape} -> {self.shapes[-1]}, layers=[{kinds}], "
                 f"loss={self.loss_fn.name!r}, dtype={self.dtype.name})")
 
-    def parameters(self):
-        """Yield ``(layer_index, name, array)`` for every trainable array."""
-        for i, layer in enumerate(self.layers):
-            for name, p in layer.params().items():
-                yield i, name, p
+    def parameters(self) -> Iterator[tuple[int, str, np.ndarray]]:
+        """``(layer_index, name, array)`` for every trainable array (an iterator)."""
+        return iter([(i, name, p) for i, layer in enumerate(self.layers)
+                     for name, p in layer.params().items()])
 
-    def gradients(self):
-        """Yield ``(layer_index, name, gradient)`` from the last backward pass."""
-        for i, layer in enumerate(self.layers):
-            for name, g in layer.grads().items():
-                yield i, name, g
+    def gradients(self) -> Iterator[tuple[int, str, np.ndarray]]:
+        """``(layer_index, name, gradient)`` from the last backward pass (an iterator)."""
+        return iter([(i, name, g) for i, layer in enumerate(self.layers)
+                     for name, g in layer.grads().items()])
 
     # ----------------------------------------------------------------- forward
     def check_input(self, X: Any, name: str = "X") -> np.ndarray:
@@ -172,7 +170,7 @@ class Network(Evaluation):
     def _forward(self, X: np.ndarray) -> np.ndarray:
         A = X
         for forward in self._steps:      # layer.forward of each layer, in order: it caches
-            A = forward(A)               # what its backward needs (Dense: A_prev, Z, A)
+            A = forward(A, False)        # what its backward needs (Dense: A_prev, Z, A)
         self.output = A
         return A
 
@@ -240,14 +238,14 @@ class Network(Evaluation):
         list of ndarray
             The deltas, first layer first (``None`` for a layer without one).
         """
-        return self._backward(self.targets(Y))
+        self._backward(self.targets(Y))
+        return [getattr(layer, "delta", None) for layer in self.layers]
 
-    def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> list[np.ndarray]:
+    def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> None:
         delta = self.output_delta(Y) if delta_L is None else delta_L    # BP1
         grad = delta                  # enters the output Dense as its delta (backward_delta)
-        for backward in reversed(self._backs):   # last layer first: Dense.backward is
-            grad = backward(grad)                # BP2's f'(Z), BP3, BP4, then delta @ W
-        return [getattr(layer, "delta", None) for layer in self.layers]
+        for backward, input_grad in reversed(self._backs):   # last layer first: Dense's is
+            grad = backward(grad, input_grad)    # BP2's f'(Z), BP3, BP4, then delta @ W
 
     # --------------------------------------------------------------- training
     def fit(self, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,

@@ -118,24 +118,28 @@ def accepts(method: Callable, keyword: str) -> bool:
         return False
 
 
-def unchecked(layer: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """``layer.forward`` as the network calls it: ``check=False`` when the layer checks
-    its input (the network checked ``X`` once, and its layers feed each other)."""
-    return partial(layer.forward, check=False) if accepts(layer.forward, "check") \
-        else layer.forward
+def unchecked(layer: Any) -> Callable[[np.ndarray, bool], np.ndarray]:
+    """``layer.forward`` as the network calls it, ``forward(A, check)`` with
+    ``check=False``: the network checked ``X`` once, and its layers feed each other. A
+    layer whose forward takes no ``check`` gets a wrapper that drops it."""
+    if accepts(layer.forward, "check"):
+        return layer.forward
+    forward = layer.forward
+    return lambda A, check: forward(A)
 
 
-def backward_steps(layers: list, dense_out: bool, input_grad: bool = False) -> list[Callable]:
-    """The backward call of each layer, first layer first, as the network makes them:
-    BP1's :math:`\\delta^L` enters a Dense output layer through ``backward_delta``, and
-    the first layer skips :math:`\\partial\\mathcal L/\\partial X` when it can
-    (``input_grad=False``: nothing learns from it) unless ``input_grad``."""
+def backward_steps(layers: list, dense_out: bool, input_grad: bool = False) -> list[tuple]:
+    """``(backward, input_grad)`` of each layer, first layer first, as the network calls
+    them, ``backward(grad, input_grad)``: BP1's :math:`\\delta^L` enters a Dense output
+    layer through ``backward_delta``, and the first layer skips
+    :math:`\\partial\\mathcal L/\\partial X` (nothing learns from it) unless
+    ``input_grad``. A backward that takes no ``input_grad`` gets a wrapper that drops it."""
     steps = []
     for l, layer in enumerate(layers):
         step = layer.backward_delta if dense_out and l == len(layers) - 1 else layer.backward
-        if l == 0 and not input_grad and accepts(step, "input_grad"):
-            step = partial(step, input_grad=False)
-        steps.append(step)
+        if not accepts(step, "input_grad"):
+            step = (lambda f: lambda grad, need: f(grad))(step)
+        steps.append((step, l > 0 or input_grad))
     return steps
 
 

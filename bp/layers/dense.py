@@ -145,6 +145,7 @@ class Dense(Layer):
         A_{prev}`, BP2's sum over this layer's neurons (``None`` if not ``input_grad``).
         The network's BP1 enters the output layer here."""
         self.delta = delta
+        self.dW = self.db = None                             # (freed first: peak memory)
         self.dW = delta.T @ self.A_prev                      # BP3
         self.db = delta.sum(axis=0)                          # BP4
         return delta @ self.W if input_grad else None        # dL/dA_prev, for BP2 below
