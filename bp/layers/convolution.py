@@ -1,20 +1,21 @@
 r"""The 2-D convolution on NCHW batches, forward and backward as matrix products.
 
 A convolution is a dense layer with shared, sparse weights. ``im2col`` copies every
-receptive field of the (padded) input into a row, so that with
-:math:`X_{col}` of shape :math:`(N H_o W_o, C k_h k_w)` and :math:`W_{mat}` the kernel
-``W`` (out, C, kh, kw) as an (out, C k_h k_w) matrix,
+receptive field of the (padded) input into a column: for example :math:`n`,
+:math:`X^{(n)}_{col}` has shape :math:`(C k_h k_w, H_o W_o)`, and with :math:`W_{mat}`
+the kernel ``W`` (out, C, kh, kw) as an (out, C k_h k_w) matrix,
 
-.. math:: Z_{col} = X_{col} W_{mat}^\top + b, \qquad A = f(Z).
+.. math:: Z^{(n)} = W_{mat} X^{(n)}_{col} + b\,\mathbf{1}^\top, \qquad A = f(Z).
 
-The backward pass is Dense's, applied to the rows (BP3 summed over every position, BP4
-over positions and batch), and ``col2im`` adds each row's gradient back into the pixels
+The backward pass is Dense's, applied to the columns (BP3 summed over every position
+and example, BP4 too), and ``col2im`` adds each column's gradient back into the pixels
 it came from (one strided addition per kernel offset, never a loop over pixels):
 
 .. math:: \delta = \bar A \odot f'(Z), \qquad
-          \frac{\partial \mathcal L}{\partial W_{mat}} = \delta_{col}^\top X_{col}, \qquad
-          \frac{\partial \mathcal L}{\partial b} = \textstyle\sum \delta_{col}, \qquad
-          \frac{\partial \mathcal L}{\partial X_{col}} = \delta_{col} W_{mat}.
+          \frac{\partial \mathcal L}{\partial W_{mat}} = \sum_n \delta^{(n)}
+          X^{(n)\top}_{col}, \qquad
+          \frac{\partial \mathcal L}{\partial b} = \textstyle\sum \delta, \qquad
+          \frac{\partial \mathcal L}{\partial X^{(n)}_{col}} = W_{mat}^\top \delta^{(n)}.
 
 Shapes and weights as PyTorch's ``nn.Conv2d`` (which, like every deep-learning
 library, computes a cross-correlation): ``W`` (out, in, kh, kw), ``b`` (out,).
@@ -154,11 +155,12 @@ class Conv2D(Layer):
         (ph, pw), k = self.padding, self.kernel_size
         Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else X
         win = windows(Xp, k, self.stride)                       # (N, C, Ho, Wo, kh, kw)
-        n, _, ho, wo = win.shape[:4]
+        n, c, ho, wo = win.shape[:4]
         self.X_shape, self.padded_shape = X.shape, Xp.shape
-        self.cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, -1)   # im2col
-        Z = self.cols @ self.W.reshape(self.out_channels, -1).T + self.b
-        self.Z = Z.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+        # im2col, one matrix per example: (N, C kh kw, Ho Wo), a column per position
+        self.cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], ho * wo)
+        Z = self.W.reshape(self.out_channels, -1) @ self.cols + self.b[:, None]
+        self.Z = Z.reshape(n, self.out_channels, ho, wo)       # NCHW, no transpose
         self.A = self.activation.f(self.Z)
         return self.A
 
@@ -167,14 +169,15 @@ class Conv2D(Layer):
         delta = grad_out * self.activation.df(self.Z)          # BP2's local factor
         self.delta = delta
         n, _, ho, wo = delta.shape
-        d_col = delta.transpose(0, 2, 3, 1).reshape(n * ho * wo, self.out_channels)
+        d_col = delta.reshape(n, self.out_channels, ho * wo)
         W_mat = self.W.reshape(self.out_channels, -1)
-        self.dW = (d_col.T @ self.cols).reshape(self.W.shape)  # BP3, summed over positions
-        self.db = d_col.sum(axis=0)                            # BP4
+        dW = np.tensordot(d_col, self.cols, axes=([0, 2], [0, 2]))   # BP3, over positions
+        self.dW = dW.reshape(self.W.shape)
+        self.db = d_col.sum(axis=(0, 2))                       # BP4
         if not input_grad:
             return None
         c, (kh, kw) = self.in_channels, self.kernel_size
-        d_cols = (d_col @ W_mat).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+        d_cols = (W_mat.T @ d_col).reshape(n, c, kh, kw, ho, wo).transpose(0, 1, 4, 5, 2, 3)
         dXp = scatter(d_cols, self.padded_shape, self.stride)  # col2im
         (ph, pw), (h, w) = self.padding, self.X_shape[2:]
         return dXp[:, :, ph:ph + h, pw:pw + w]

@@ -70,18 +70,34 @@ class MaxPool2D(_Pool2D):
     kind = "MaxPool2D"
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        win = self._windows(X)
-        flat = win.reshape(*win.shape[:4], -1)                  # (N, C, Ho, Wo, kh kw)
-        self.argmax = flat.argmax(axis=-1)                      # the first maximum
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+        self._windows(X)                                        # checks X, keeps its shape
+        X = np.asarray(X)
+        offsets = self._offsets()
+        out = X[offsets[0]].copy()                              # (N, C, Ho, Wo)
+        for sl in offsets[1:]:
+            np.maximum(out, X[sl], out=out)
+        self.argmax = np.full(out.shape, -1, dtype=np.int32)    # the first maximum:
+        for o, sl in enumerate(offsets):                        # offsets in row-major order
+            self.argmax[(X[sl] == out) & (self.argmax < 0)] = o
+        return out
+
+    def _offsets(self) -> list[tuple]:
+        """One strided slice of the input per kernel offset (i, j), row-major: slice
+        ``o`` holds entry ``o`` of every window."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        _, _, h, w = self.X_shape
+        ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+        return [(slice(None), slice(None), slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))
+                for i in range(kh) for j in range(kw)]
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Route each ``grad_out`` entry to its window's (first) maximum."""
         if not input_grad:
             return None
-        kh, kw = self.kernel_size
-        routed = grad_out[..., None] * (self.argmax[..., None] == np.arange(kh * kw))
-        return scatter(routed.reshape(*grad_out.shape, kh, kw), self.X_shape, self.stride)
+        dX = np.zeros(self.X_shape, dtype=grad_out.dtype)
+        for o, sl in enumerate(self._offsets()):                # a loop over kernel offsets
+            dX[sl] += np.where(self.argmax == o, grad_out, 0)
+        return dX
 
 
 class AvgPool2D(_Pool2D):
