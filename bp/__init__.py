@@ -21,6 +21,7 @@ from .init import INITIALIZERS
 from . import complexstep, gradcheck_modes   # bp.complexstep, bp.gradcheck_modes
 from .io import load, save
 from .layers import Dense
+from .layers import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
@@ -47,3 +48,4 @@ __all__ = [
 __all__ += ["Tensor", "BatchNorm", "LayerNorm", "Dropout", "Residual"]
 __all__ += ["derivative_error"]
 __all__ += ["RNN", "SelfAttention", "clip_grad_norm"]
+__all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]

@@ -20,8 +20,7 @@ from .activations import is_builtin
 from .layers import Dense
 from .losses import LOSSES
 from .network import Network
-
-FORMAT_VERSION = 1
+from .io_stack import FORMAT_VERSION, stack_arrays, stack_from_arrays
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:
@@ -42,7 +41,7 @@ def save(net: Network, path: str | os.PathLike) -> Path:
     if not isinstance(net, Network):
         raise TypeError(f"save expects a bp.Network, got {type(net).__name__}")
     for layer in net.layers:
-        if not is_builtin(layer.activation):
+        if hasattr(layer, "activation") and not is_builtin(layer.activation):
             raise TypeError(f"{layer.name} has a custom activation {layer.activation.name!r}; "
                             "only built-in activations can be saved")
     if LOSSES.get(net.loss_fn.name) is not net.loss_fn:
@@ -51,6 +50,9 @@ def save(net: Network, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    if not all(isinstance(layer, Dense) for layer in net.layers):
+        write_npz(path, stack_arrays(net))
+        return path
     arrays = {
         "format_version": np.array(FORMAT_VERSION),
         "loss": np.array(net.loss_fn.name),
@@ -104,6 +106,11 @@ def load(path: str | os.PathLike) -> Network:
     if not path.exists() and path.suffix != ".npz" and path.with_name(path.name + ".npz").exists():
         path = path.with_name(path.name + ".npz")       # as save() named it
     data = _read(path)
+    version = data.get("format_version")
+    if "layers" in data and "activations" not in data and version is not None and \
+            version.shape == () and np.issubdtype(version.dtype, np.integer) and \
+            int(version) == FORMAT_VERSION and "loss" in data:   # any stack of layers
+        return stack_from_arrays(path, data)
     for key in ("format_version", "loss", "activations"):
         if key not in data:
             raise ValueError(f"{path} is not a bp model file: '{key}' is missing")

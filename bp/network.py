@@ -17,31 +17,46 @@ row convention (examples are rows, ``W`` of layer ``l`` has shape ``(n_l, n_{l-1
 In column-vector notation (one example) BP2 reads
 :math:`\delta^l = (W^{l+1})^\top \delta^{l+1} \odot f'(z^l)`: the transpose is the
 same one, moved by writing the example as a row.
+
+BP1 stays here, with the loss; BP2–BP4 are each layer's own business
+(:meth:`bp.layers.Dense.backward`), so the network runs any stack of layers that follow
+the layer protocol (:mod:`bp.layers.base`): convolutions, pooling, normalization, ...
+The stack is checked once, at construction (:mod:`bp.stack`).
 """
 from __future__ import annotations
 
 import weakref
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ._validation import as_matrix, own_copy
 from .activations import ACTIVATIONS
+from .evaluation import Evaluation
 from .layers import Dense
 from .losses import Loss, as_targets, get_loss
+from .stack import (as_batch, backward_steps, check_layers, check_stack, dtype_of,
+                    input_shape_of, unchecked)
+from ._validation import own_copy
 
 
-class Network:
-    """A stack of :class:`~bp.layers.Dense` layers and a loss.
+class Network(Evaluation):
+    """A stack of layers (:class:`~bp.layers.Dense`, :class:`~bp.layers.Conv2D`, ...)
+    and a loss.
 
     Parameters
     ----------
-    layers : sequence of Dense
-        Consecutive layers must agree: ``layers[l].n_in == layers[l-1].n_out``. A
-        layer belongs to one network (``layer.network``); another raises ``ValueError``.
+    layers : sequence of layers
+        Protocol layers (:class:`bp.layers.Layer`). Consecutive layers must agree
+        (``layers[l].n_in == layers[l-1].n_out`` for Dense layers; in general each
+        layer's ``output_shape`` must accept the previous one's). A layer belongs to one
+        network (``layer.network``); another raises ``ValueError``.
     loss : str or Loss
         A name from :data:`bp.losses.LOSSES`. It must suit the output activation
-        (``bce``: sigmoid; ``cross_entropy``: softmax; losses on logits: identity).
+        (``bce``: sigmoid; ``cross_entropy``: softmax; losses on logits: identity; a
+        last layer that is not a Dense counts as identity).
+    input_shape : tuple of int, optional
+        One example's shape, e.g. ``(1, 28, 28)`` for a first ``Conv2D``; by default
+        ``(n_in,)`` of a first Dense layer.
 
     Notes
     -----
@@ -55,63 +70,52 @@ class Network:
     is clamped at 100 per element, as PyTorch's ``BCELoss``.)
     """
 
-    def __init__(self, layers: Sequence[Dense], loss: str | Loss = "mse") -> None:
-        layers = list(layers)
-        if not layers:
-            raise ValueError("a Network needs at least one layer")
-        for i, layer in enumerate(layers, start=1):
-            if not isinstance(layer, Dense):
-                raise TypeError(f"layer {i} must be a bp.Dense, got {type(layer).__name__}")
-            first = next(j for j, other in enumerate(layers, start=1) if other is layer)
-            if first != i:      # one object twice would share (and clobber) its caches
-                raise ValueError(f"layer {i} is the same Dense object as layer {first}; "
-                                 "create a new bp.Dense for each layer")
-            owner = layer.network
-            if owner is not None:           # two networks would clobber each other's caches
-                raise ValueError(
-                    f"layer {i} already belongs to another network ({layer.name} of "
-                    f"{owner!r}): two networks sharing a layer overwrite each other's "
-                    "cached A_prev, Z and A, and backward returns wrong gradients; create "
-                    "new bp.Dense layers, or copy.deepcopy(net) for an independent copy")
-        for i, layer in enumerate(layers, start=1):
-            if layer.auto_named:
-                layer.name = f"layer {i} (Dense({layer.n_in}->{layer.n_out}))"
-        for i in range(1, len(layers)):
-            prev, layer = layers[i - 1], layers[i]
-            if layer.n_in != prev.n_out:
-                raise ValueError(f"{layer.name} expects {layer.n_in} inputs but "
-                                 f"{prev.name} has {prev.n_out} outputs")
-            if layer.dtype != prev.dtype:
-                raise TypeError(f"all layers must share one dtype: {prev.name} is "
-                                f"{prev.dtype}, {layer.name} is {layer.dtype}")
+    def __init__(self, layers: Sequence[Any], loss: str | Loss = "mse",
+                 input_shape: tuple[int, ...] | None = None) -> None:
+        layers = check_layers(layers)
+        self.input_shape = input_shape_of(layers, input_shape)
+        #: Each layer's per-example output shape.
+        self.shapes = check_stack(layers, self.input_shape)
         self.layers = layers
+        self._dtype = dtype_of(layers)
         self.loss_fn = get_loss(loss)
         out = layers[-1]
-        self._fused: Loss | None = self.loss_fn.fused_with(out.activation, out.name, out.n_out)
-        self._claim_layers()
+        self._dense_out = isinstance(out, Dense)      # BP1 then enters as its delta
+        act = out.activation if self._dense_out else ACTIVATIONS["identity"]
+        self._fused: Loss | None = self.loss_fn.fused_with(act, out.name, self.n_out)
+        self._setup()
 
-    def _claim_layers(self) -> None:
+    def _setup(self) -> None:
         """Mark every layer as this network's (a weak reference: no cycle, and a dropped
-        network frees its layers for a new one)."""
+        network frees its layers for a new one); bind the unchecked forward calls."""
         for layer in self.layers:
             layer._owner = weakref.ref(self)
+        self._steps = [unchecked(layer) for layer in self.layers]
+        self._backs = backward_steps(self.layers, self._dense_out)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_steps", None)                     # rebound by __setstate__
+        state.pop("_backs", None)
+        return state
 
     def __setstate__(self, state: dict) -> None:      # copy.deepcopy and pickle
         self.__dict__.update(state)
-        self._claim_layers()
+        self._setup()
 
     # ------------------------------------------------------------------ basics
     @property
     def dtype(self) -> np.dtype:
-        return self.layers[0].dtype
+        return self._dtype
 
     @property
     def n_in(self) -> int:
-        return self.layers[0].n_in
+        """Inputs per example (the product of ``input_shape``)."""
+        return int(np.prod(self.input_shape))
 
     @property
     def n_out(self) -> int:
-        return self.layers[-1].n_out
+        return self.shapes[-1][0]
 
     @property
     def n_params(self) -> int:
@@ -122,81 +126,74 @@ class Network:
         return self.loss_fn.classification
 
     def __repr__(self) -> str:
-        sizes = "-".join([str(self.n_in)] + [str(l.n_out) for l in self.layers])
-        acts = ", ".join(l.activation.name for l in self.layers)
-        return (f"Network({sizes}, activations=[{acts}], loss={self.loss_fn.name!r}, "
-                f"dtype={self.dtype.name})")
+        if all(isinstance(l, Dense) for l in self.layers):
+            sizes = "-".join([str(self.n_in)] + [str(l.n_out) for l in self.layers])
+            acts = ", ".join(l.activation.name for l in self.layers)
+            return (f"Network({sizes}, activations=[{acts}], loss={self.loss_fn.name!r}, "
+                    f"dtype={self.dtype.name})")
+        kinds = ", ".join(type(l).__name__ for l in self.layers)
+        return (f"Network({self.input_shape} -> {self.shapes[-1]}, layers=[{kinds}], "
+                f"loss={self.loss_fn.name!r}, dtype={self.dtype.name})")
 
-    def summary(self) -> str:
-        """A table of every layer's shapes and parameter counts."""
-        rows = [f"{'layer':<8}{'W shape':>12}{'b shape':>10}{'activation':>12}{'params':>9}"]
-        for i, l in enumerate(self.layers, start=1):
-            rows.append(f"{i:<8}{str(l.W.shape):>12}{str(l.b.shape):>10}"
-                        f"{l.activation.name:>12}{l.n_params:>9}")
-        rows.append(f"{'total':<42}{self.n_params:>9}")
-        return "\n".join(rows)
+    def parameters(self) -> Iterator[tuple[int, str, np.ndarray]]:
+        """``(layer_index, name, array)`` for every trainable array (an iterator)."""
+        return iter([(i, name, p) for i, layer in enumerate(self.layers)
+                     for name, p in layer.params().items()])
 
-    def parameters(self):
-        """Yield ``(layer_index, name, array)`` for every trainable array."""
-        for i, layer in enumerate(self.layers):
-            for name, p in layer.params().items():
-                yield i, name, p
-
-    def gradients(self):
-        """Yield ``(layer_index, name, gradient)`` from the last backward pass."""
-        for i, layer in enumerate(self.layers):
-            for name, g in layer.grads().items():
-                yield i, name, g
+    def gradients(self) -> Iterator[tuple[int, str, np.ndarray]]:
+        """``(layer_index, name, gradient)`` from the last backward pass (an iterator)."""
+        return iter([(i, name, g) for i, layer in enumerate(self.layers)
+                     for name, g in layer.grads().items()])
 
     # ----------------------------------------------------------------- forward
+    def check_input(self, X: Any, name: str = "X") -> np.ndarray:
+        """``X`` checked against ``(batch, *input_shape)`` and cast to the dtype."""
+        return as_batch(X, name, self.dtype, self.input_shape, where=self.layers[0].name)
+
     def forward(self, X: Any) -> np.ndarray:
-        """Run every layer on ``X`` (shape ``(batch, n_in)``), caching what backward needs.
+        """Run every layer on ``X`` (shape ``(batch, *input_shape)``), caching what backward
+        needs.
 
         ``X`` is converted to the network's dtype, and copied if the conversion did not
-        already copy it, before it is cached as the first layer's ``A_prev``: changing
-        the caller's ``X`` between ``forward`` and ``backward`` cannot change the
-        gradients. (The training loop calls ``_forward`` on its own batch buffer,
-        without that copy.)
+        already copy it, before it is cached by the first layer: changing the caller's
+        ``X`` between ``forward`` and ``backward`` cannot change the gradients. (The
+        training loop calls ``_forward`` on its own batch buffer, without that copy.)
 
         Returns
         -------
         ndarray, shape (batch, n_out)
-            A new array: changing it leaves the cached output ``layers[-1].A`` intact.
+            A new array: changing it leaves the cached output intact.
         """
-        A = as_matrix(X, "X", self.dtype, n_cols=self.n_in, where=self.layers[0].name)
+        A = self.check_input(X)
         return self._forward(own_copy(A, X)).copy()
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         A = X
-        for layer in self.layers:
-            layer.A_prev = A
-            layer.Z = A @ layer.W.T + layer.b
-            layer.A = A = layer.activation.f(layer.Z)
+        for forward in self._steps:      # layer.forward of each layer, in order: it caches
+            A = forward(A, False)        # what its backward needs (Dense: A_prev, Z, A)
+        self.output = A
         return A
 
-    def _output(self) -> Dense:
-        out = self.layers[-1]
-        if out.A is None:
+    def _output(self) -> np.ndarray:
+        if getattr(self, "output", None) is None:
             raise RuntimeError("call forward(X) before asking for the loss or backward(Y)")
-        return out
+        return self.output
 
     def targets(self, Y: Any) -> np.ndarray:
         """Check ``Y`` against the last forward's output, shape (batch, n_out).
 
         Integer labels (batch,) become one-hot rows for categorical losses.
         """
-        out = self._output()
-        return as_targets(Y, out.A, self.loss_fn, where=out.name)
+        return as_targets(Y, self._output(), self.loss_fn, where=self.layers[-1].name)
 
     def loss_value(self, Y: Any) -> float:
         """The loss of the last forward's output against ``Y`` (checked)."""
         return self._loss_value(self.targets(Y))
 
     def _loss_value(self, Y: np.ndarray) -> float:
-        out = self.layers[-1]
         if self._fused is not None:       # the same function of Z, computed stably
-            return self._fused.value(out.Z, Y)
-        return self.loss_fn.value(out.A, Y)
+            return self._fused.value(self.layers[-1].Z, Y)
+        return self.loss_fn.value(self.output, Y)
 
     def _loss_and_output_delta(self, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """The loss and BP1's :math:`\\delta^L` for checked ``Y``, as the training loop needs
@@ -204,22 +201,26 @@ class Network:
         out = self.layers[-1]
         if self._fused is not None and self._fused.value_and_grad is not None:
             return self._fused.value_and_grad(out.Z, Y)
-        if self.loss_fn.value_and_grad is not None and out.activation is ACTIVATIONS["identity"]:
-            return self.loss_fn.value_and_grad(out.A, Y)           # dL/dZ = dL/dA
+        if self.loss_fn.value_and_grad is not None and (
+                not self._dense_out or out.activation is ACTIVATIONS["identity"]):
+            return self.loss_fn.value_and_grad(self.output, Y)    # dL/dZ = dL/dA
         return self._loss_value(Y), self.output_delta(Y)
 
     def loss(self, X: Any, Y: Any) -> float:
-        """Forward ``X`` (batch, n_in) and return the loss against ``Y`` as a float."""
+        """Forward ``X`` (batch, *input_shape) and return the loss against ``Y``."""
         self.forward(X)
         return self.loss_value(Y)
 
     # ---------------------------------------------------------------- backward
     def output_delta(self, Y: np.ndarray) -> np.ndarray:
-        r"""BP1: :math:`\delta^L = \partial L / \partial Z^L` for checked targets ``Y``."""
-        out = self.layers[-1]
+        r"""BP1: :math:`\delta^L = \partial L / \partial Z^L` for checked targets ``Y``
+        (:math:`\partial L/\partial A^L` when the last layer is not a Dense)."""
         if self._fused is not None:           # sigmoid+BCE or softmax+CE: (y_hat - y)/N
-            return self._fused.grad(out.Z, Y)
-        dA = self.loss_fn.grad(out.A, Y)      # dL/dA^L
+            return self._fused.grad(self.layers[-1].Z, Y)
+        dA = self.loss_fn.grad(self.output, Y)  # dL/dA^L
+        if not self._dense_out:
+            return dA
+        out = self.layers[-1]
         if out.activation.elementwise:
             return dA * out.activation.df(out.Z)
         return out.activation.vjp(out.Z, out.A, dA)   # full softmax Jacobian
@@ -227,59 +228,29 @@ class Network:
     def backward(self, Y: Any) -> list[np.ndarray]:
         r"""Backpropagate the loss of the last :meth:`forward` against targets ``Y``.
 
-        Fills every layer's ``delta`` (:math:`\partial L/\partial Z`, shape
-        ``(batch, n_out)``), ``dW`` and ``db``. Gradients are *overwritten*, not
-        accumulated: calling ``backward`` twice gives the same result.
+        Fills every Dense layer's ``delta`` (:math:`\partial L/\partial Z`, shape
+        ``(batch, n_out)``), ``dW`` and ``db``, and every other layer's :meth:`grads`.
+        Gradients are *overwritten*, not accumulated: calling ``backward`` twice gives
+        the same result.
 
         Returns
         -------
         list of ndarray
-            The deltas, first layer first.
+            The deltas, first layer first (``None`` for a layer without one).
         """
-        return self._backward(self.targets(Y))
+        self._backward(self.targets(Y))
+        return [getattr(layer, "delta", None) for layer in self.layers]
 
-    def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> list[np.ndarray]:
-        layers = self.layers
-        for layer in layers:            # overwritten below: free them first (peak memory)
-            layer.dW = layer.db = None
+    def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> None:
         delta = self.output_delta(Y) if delta_L is None else delta_L    # BP1
-        for l in range(len(layers) - 1, -1, -1):
-            layer = layers[l]
-            layer.delta = delta
-            layer.dW = delta.T @ layer.A_prev                           # BP3
-            layer.db = delta.sum(axis=0)                                # BP4
-            if l > 0:
-                below = layers[l - 1]
-                g = delta @ layer.W                                     # dL/dA^{l-1}
-                if below.activation.elementwise:
-                    delta = g * below.activation.df(below.Z)            # BP2
-                else:
-                    delta = below.activation.vjp(below.Z, below.A, g)
-        return [layer.delta for layer in layers]
-
-    # ------------------------------------------------------------- prediction
-    def predict(self, X: Any) -> np.ndarray:
-        """Decisions for classification losses (see :meth:`bp.losses.Loss.decide`): labels
-        (batch,), or 0/1 (batch, n_out) for multi-label ``bce``; else the outputs."""
-        P = self.forward(X)
-        return self.loss_fn.decide(P) if self.is_classifier else P
-
-    def accuracy(self, X: Any, Y: Any) -> float:
-        """Fraction of correct decisions, every output counted for multi-label ``bce``.
-
-        Also for ``mse`` (a classifier trained on one-hot targets, or one 0/1 output).
-        """
-        P = self.forward(X)
-        return float(np.mean(self.loss_fn.decide(P) == self.labels(Y)))
-
-    def labels(self, Y: Any) -> np.ndarray:
-        """Targets as decisions: argmax of one-hot rows, or 0/1 at the threshold 0.5."""
-        return self.loss_fn.decide(self.targets(Y), logits=False)
+        grad = delta                  # enters the output Dense as its delta (backward_delta)
+        for backward, input_grad in reversed(self._backs):   # last layer first: Dense's is
+            grad = backward(grad, input_grad)    # BP2's f'(Z), BP3, BP4, then delta @ W
 
     # --------------------------------------------------------------- training
     def fit(self, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             optimizer: Any = None, **kwargs: Any):
-        """Train with mini-batches; see :func:`bp.training.fit`."""
+        """Train with mini-batches, in training mode; see :func:`bp.training.fit`."""
         from .training import fit
         return fit(self, X, Y, epochs=epochs, batch_size=batch_size,
                    optimizer=optimizer, **kwargs)

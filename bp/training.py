@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_labels, as_matrix, asarray, check_positive_int
+from ._validation import as_labels, asarray, check_positive_int
 from .divergence import TrainingDiverged, check_finite_weights, diverged
 from .early_stopping import BestWeights
+from .evaluation import eval_mode, train_mode
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
@@ -163,13 +164,12 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    X = as_matrix(X, "X", net.dtype, n_cols=net.n_in, where=net.layers[0].name)
+    X = net.check_input(X, "X")
     Y = _rows(net, Y, X.shape[0], "Y")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation must be a pair (X_val, Y_val)")
-        Xv = as_matrix(validation[0], "X_val", net.dtype, n_cols=net.n_in,
-                       where=net.layers[0].name)
+        Xv = net.check_input(validation[0], "X_val")
         Yv = _rows(net, validation[1], Xv.shape[0], "Y_val")
     check_finite_weights(net)
     # restore points for TrainingDiverged: at the start, and at the end of each epoch
@@ -184,8 +184,10 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
     # every batch is gathered into this one buffer (no new array per batch, and the
     # previous batch, still cached as layer 1's A_prev, is not kept beside the next)
-    xbuf = np.empty((min(batch_size, n), X.shape[1]), dtype=X.dtype)
+    xbuf = np.empty((min(batch_size, n),) + X.shape[1:], dtype=X.dtype)
     bar = _epoch_bar(epochs, _progress_on(progress))
+    modes = train_mode(net)                                # fit trains in training mode
+    modes.__enter__()
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
@@ -222,7 +224,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             if net.is_classifier:
                 history.append("accuracy", correct / n)
             if validation is not None:
-                vl, va = _evaluate(net, Xv, Yv, 1024)
+                with eval_mode(net):                       # then back to training
+                    vl, va = _evaluate(net, Xv, Yv, 1024)
                 history.append("val_loss", vl)
                 if va is not None:
                     history.append("val_accuracy", va)
@@ -232,6 +235,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             if best.update(net, history["val_loss"][-1] if best.active else 0.0, epoch):
                 break
     finally:
+        modes.__exit__(None, None, None)
         if bar is not None:
             bar.close()
     history.best_epoch = best.finish(net)

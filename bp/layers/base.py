@@ -88,6 +88,22 @@ class Layer:
         The default: the shape is unchanged (element-wise layers)."""
         return tuple(input_shape)
 
+    @property
+    def network(self):
+        """The :class:`bp.Network` this layer belongs to, or ``None``.
+
+        A layer belongs to one network at a time: two would overwrite each other's
+        caches. When that network is gone, the layer is free again.
+        """
+        ref = getattr(self, "_owner", None)          # None also for layers pickled before
+        owner = ref() if ref is not None else None
+        return owner if owner is not None and any(l is self for l in owner.layers) else None
+
+    def __getstate__(self) -> dict:                  # weak references are not copied:
+        state = self.__dict__.copy()                 # a copied Network claims its copies
+        state["_owner"] = None
+        return state
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

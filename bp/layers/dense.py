@@ -11,22 +11,33 @@ stacks examples as *rows*, so the same computation reads
 
 .. math:: Z = A_{prev} W^\top + b, \qquad A = f(Z).
 
-The forward pass caches ``A_prev``, ``Z`` and ``A``; the backward pass (in
-:meth:`bp.Network.backward`) reads them and stores ``delta`` (:math:`\delta = \partial
-L/\partial Z`), ``dW`` and ``db`` on the layer.
+The forward pass caches ``A_prev``, ``Z`` and ``A``. The backward pass follows the
+layer protocol (:mod:`bp.layers.base`): :meth:`Dense.backward` receives
+:math:`\bar A = \partial \mathcal{L}/\partial A` and applies BP2's local factor,
+
+.. math:: \delta = \bar A \odot f'(Z) \quad (\text{softmax: } \delta_n = J_n^\top \bar A_n),
+
+then :meth:`Dense.backward_delta` (where the network's BP1 enters the output layer
+directly) applies BP3 and BP4 and hands BP2's sum back to the layer below,
+
+.. math:: \frac{\partial \mathcal{L}}{\partial W} = \delta^\top A_{prev}, \qquad
+          \frac{\partial \mathcal{L}}{\partial b} = \textstyle\sum_n \delta_n, \qquad
+          \frac{\partial \mathcal{L}}{\partial A_{prev}} = \delta W,
+
+storing ``delta`` (:math:`\delta = \partial \mathcal{L}/\partial Z`), ``dW`` and ``db`` on
+the layer.
 """
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
 from .._validation import as_matrix, asarray, check_dtype, check_positive_int
 from ..activations import Activation, get_activation
 from ..init import as_generator, resolve
+from .base import Layer
 
 
-class Dense:
+class Dense(Layer):
     """A fully connected layer ``A = f(A_prev @ W.T + b)``.
 
     Parameters
@@ -80,30 +91,16 @@ class Dense:
         self.A_prev: np.ndarray | None = None
         self.Z: np.ndarray | None = None
         self.A: np.ndarray | None = None
-        self._owner: weakref.ref | None = None       # set by the Network holding the layer
 
-    @property
-    def network(self):
-        """The :class:`bp.Network` this layer belongs to, or ``None``.
-
-        A layer belongs to one network at a time: two would overwrite each other's
-        caches. When that network is gone, the layer is free again.
-        """
-        ref = getattr(self, "_owner", None)          # None also for layers pickled before
-        owner = ref() if ref is not None else None
-        return owner if owner is not None and any(l is self for l in owner.layers) else None
-
-    def __getstate__(self) -> dict:                  # weak references are not copied:
-        state = self.__dict__.copy()                 # a copied Network claims its copies
-        state["_owner"] = None
-        return state
-
-    def forward(self, A_prev: np.ndarray) -> np.ndarray:
+    def forward(self, A_prev: np.ndarray, check: bool = True) -> np.ndarray:
         """Compute and cache ``Z = A_prev @ W.T + b`` and ``A = f(Z)``.
 
         Parameters
         ----------
         A_prev : ndarray, shape (batch, n_in)
+        check : bool
+            ``True`` (the default) checks and converts ``A_prev`` and returns a copy;
+            :class:`bp.Network`, which checks its input once, passes ``False``.
 
         Returns
         -------
@@ -114,11 +111,58 @@ class Dense:
             previous layer's ``A`` as :class:`bp.Network` does: do not change it before
             the backward pass (:meth:`bp.Network.forward` copies its ``X``).
         """
-        A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
+        if check:
+            A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
         self.A_prev = A_prev
         self.Z = A_prev @ self.W.T + self.b
         self.A = self.activation.f(self.Z)
-        return self.A.copy()
+        return self.A.copy() if check else self.A
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        r"""The layer protocol's backward: ``grad_out`` is :math:`\partial\mathcal L/\partial A`.
+
+        Parameters
+        ----------
+        grad_out : ndarray, shape (batch, n_out)
+        input_grad : bool
+            ``False`` skips the product ``delta @ W`` (the network's first layer).
+
+        Returns
+        -------
+        ndarray, shape (batch, n_in), or None
+            :math:`\partial\mathcal L/\partial A_{prev}`, from :meth:`backward_delta`.
+        """
+        f = self.activation
+        if f.elementwise:
+            delta = grad_out * f.df(self.Z)                  # BP2's local factor f'(Z)
+        else:
+            delta = f.vjp(self.Z, self.A, grad_out)          # softmax: J^T grad_out per row
+        return self.backward_delta(delta, input_grad)
+
+    def backward_delta(self, delta: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        r"""BP3 and BP4 for a given :math:`\delta = \partial\mathcal L/\partial Z`
+        (shape (batch, n_out)); returns :math:`\delta W = \partial\mathcal L/\partial
+        A_{prev}`, BP2's sum over this layer's neurons (``None`` if not ``input_grad``).
+        The network's BP1 enters the output layer here."""
+        self.delta = delta
+        self.dW = self.db = None                             # (freed first: peak memory)
+        self.dW = delta.T @ self.A_prev                      # BP3
+        self.db = delta.sum(axis=0)                          # BP4
+        return delta @ self.W if input_grad else None        # dL/dA_prev, for BP2 below
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """``(n_out,)`` for an input of shape ``(n_in,)``, else ``ValueError``."""
+        if tuple(input_shape) != (self.n_in,):
+            hint = ": add a bp.Flatten() before it" if len(input_shape) > 1 else ""
+            raise ValueError(f"{self.name} expects {self.n_in} inputs (per-example shape "
+                             f"({self.n_in},)), got per-example shape {tuple(input_shape)}"
+                             f"{hint}")
+        return (self.n_out,)
+
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.name,
+                "init": self.init}
 
     def params(self) -> dict[str, np.ndarray]:
         """The trainable arrays, by name (the arrays themselves, not copies)."""
