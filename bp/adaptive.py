@@ -16,6 +16,8 @@ Importing this module registers ``"adagrad"``, ``"rmsprop"`` and ``"adamw"`` wit
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from .optimizers import OPTIMIZERS, Adam, Optimizer, _check_rate
@@ -26,6 +28,19 @@ def _positive(value: float, name: str) -> float:
     if value == 0:
         raise ValueError(f"{name} must be > 0, got 0.0")
     return value
+
+
+def _coupled_step_start(opt: Optimizer, key, p: np.ndarray, g: np.ndarray,
+                        new_state: Callable[[np.ndarray], dict]) -> tuple[np.ndarray, dict]:
+    r"""The gradient with coupled L2 decay, :math:`g + \lambda p` (a new array: the
+    caller's ``g`` is not changed), and the state of parameter ``key``, made by
+    ``new_state(p)`` at its first step."""
+    if opt.weight_decay:
+        g = g + p.dtype.type(opt.weight_decay) * p
+    s = opt.state.get(key)
+    if s is None:
+        s = opt.state[key] = new_state(p)
+    return g, s
 
 
 class AdaGrad(Optimizer):
@@ -58,11 +73,9 @@ class AdaGrad(Optimizer):
 
     def update(self, key, p, g):
         t = p.dtype.type
-        if self.weight_decay:
-            g = g + t(self.weight_decay) * p
-        s = self.state.get(key)
-        if s is None:
-            s = self.state[key] = {"sum": np.full_like(p, self.initial_accumulator_value)}
+        g, s = _coupled_step_start(
+            self, key, p, g,
+            lambda q: {"sum": np.full_like(q, self.initial_accumulator_value)})
         G = s["sum"]
         G += g * g
         clr = self.lr / (1 + (self.t - 1) * self.lr_decay)
@@ -109,15 +122,7 @@ class RMSProp(Optimizer):
 
     def update(self, key, p, g):
         t = p.dtype.type
-        if self.weight_decay:
-            g = g + t(self.weight_decay) * p
-        s = self.state.get(key)
-        if s is None:
-            s = self.state[key] = {"square_avg": np.zeros_like(p)}
-            if self.centered:
-                s["grad_avg"] = np.zeros_like(p)
-            if self.momentum:
-                s["buf"] = np.zeros_like(p)
+        g, s = _coupled_step_start(self, key, p, g, self._new_state)
         rho = t(self.alpha)
         sq = s["square_avg"]
         sq *= rho
@@ -136,6 +141,10 @@ class RMSProp(Optimizer):
             p -= t(self.lr) * buf
         else:
             p -= t(self.lr) * g / avg
+
+    def _new_state(self, p: np.ndarray) -> dict:
+        names = ["square_avg"] + ["grad_avg"] * self.centered + ["buf"] * bool(self.momentum)
+        return {name: np.zeros_like(p) for name in names}
 
     def __repr__(self) -> str:
         return (f"RMSProp(lr={self.lr}, alpha={self.alpha}, eps={self.eps}, "

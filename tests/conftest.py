@@ -50,6 +50,27 @@ def make_net(sizes, acts, loss="mse", seed=0, dtype=np.float64, bias_scale=0.3,
     return bp.Network(layers, loss=loss)
 
 
+def optimizer_net_and_batch(dtype=np.float64, seed=0):
+    """The small tanh network and batch on which the optimizer tests take their steps."""
+    rng = np.random.default_rng(seed)
+    net = make_net((3, 4, 2), ("tanh", "identity"), "mse", seed=seed, dtype=dtype)
+    X = rng.normal(size=(5, 3)).astype(dtype)
+    Y = rng.normal(size=(5, 2)).astype(dtype)
+    return net, X, Y
+
+
+def gradients_after_backward(net, X, Y):
+    """Copies of the gradients after one forward and backward pass on (X, Y)."""
+    net.forward(X)
+    net.backward(Y)
+    return [g.copy() for _, _, g in net.gradients()]
+
+
+def parameter_copies(net):
+    """Copies of the network's parameters, in ``net.parameters()`` order."""
+    return [p.copy() for _, _, p in net.parameters()]
+
+
 def away_from_kinks(z: np.ndarray, margin: float = 1e-3) -> np.ndarray:
     """Move entries within ``margin`` of 0 out to +-margin."""
     z = np.array(z, dtype=np.float64)

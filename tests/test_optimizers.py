@@ -4,24 +4,9 @@ import pytest
 
 import bp
 from conftest import make_net
-
-
-def _net_and_batch(dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    net = make_net((3, 4, 2), ("tanh", "identity"), "mse", seed=seed, dtype=dtype)
-    X = rng.normal(size=(5, 3)).astype(dtype)
-    Y = rng.normal(size=(5, 2)).astype(dtype)
-    return net, X, Y
-
-
-def _grads(net, X, Y):
-    net.forward(X)
-    net.backward(Y)
-    return [g.copy() for _, _, g in net.gradients()]
-
-
-def _params(net):
-    return [p.copy() for _, _, p in net.parameters()]
+from conftest import gradients_after_backward as _grads
+from conftest import optimizer_net_and_batch as _net_and_batch
+from conftest import parameter_copies as _params
 
 
 def test_plain_sgd_is_minus_lr_times_gradient():

@@ -4,8 +4,8 @@ The reader writes the two halves of reverse mode for :class:`bp.autodiff.Value`
 graphs:
 
 * a topological order: every node after all of the nodes it was computed from;
-* the reverse sweep: with :math:`\bar v = \partial L/\partial v`, set
-  :math:`\bar L = 1` and, visiting nodes from the output back,
+* the reverse sweep: with :math:`\bar v = \partial\mathcal{L}/\partial v`, set
+  :math:`\bar{\mathcal{L}} = 1` and, visiting nodes from the output back,
   :math:`\bar u \mathrel{+}= \bar v \,\partial v/\partial u` for every parent
   :math:`u` of :math:`v` (``node.parents`` holds ``(u, ∂v/∂u)`` pairs).
 
@@ -60,28 +60,63 @@ def _cases() -> list[tuple[str, float, float]]:
            [("x*x*y + x + tanh(x*y)", *POINTS[2])]
 
 
+def _sweep(root: Value, order: str = "reversed", seed: bool = True,
+           accumulate: bool = True, term: str = "chain") -> None:
+    """The reverse sweep, or one of its classic slips (the check's wrong references)."""
+    nodes = root.topological_order()
+    if seed:
+        root.grad = 1.0
+    for node in (reversed(nodes) if order == "reversed" else nodes):
+        for parent, local in node.parents:
+            push = {"chain": node.grad * local, "local only": local,
+                    "adjoint only": node.grad}[term]
+            parent.grad = parent.grad + push if accumulate else push
+
+
+#: (diagnosis, keyword arguments of :func:`_sweep` that make the slip).
+SWEEP_SLIPS: list[tuple[str, dict]] = [
+    ("the root's gradient was never seeded: set root.grad = 1 (d root / d root) before "
+     "the sweep, or every adjoint stays 0", {"seed": False}),
+    ("you visited the nodes in topological order, inputs first, so each node pushed its "
+     "adjoint before it had received it: sweep from the output back, "
+     "reversed(root.topological_order())", {"order": "forward"}),
+    ("you overwrote with `=` instead of accumulating with `+=`: a value used in several "
+     "places must receive the sum of the adjoints of all its uses (x*x needs 2x, not x)",
+     {"accumulate": False}),
+    ("you pushed only the local derivative ∂v/∂u: the chain rule multiplies it by the "
+     "node's adjoint, parent.grad += node.grad * local", {"term": "local only"}),
+    ("you pushed the node's adjoint without the local derivative: parent.grad += "
+     "node.grad * local, with local = ∂v/∂u from node.parents", {"term": "adjoint only"}),
+]
+
+
+def _run_sweep(name: str, x: float, y: float, sweep: Callable[[Value], None]) -> list:
+    root, inputs = GRAPHS[name](x, y)
+    for node in root.topological_order():
+        node.grad = 0.0
+    sweep(root)
+    return [root.grad] + [v.grad for v in inputs]
+
+
 @expects("reverse_sweep(root) -> None")
 def check_reverse_sweep(fn: Callable[[Value], None], verbose: bool = True) -> CheckResult:
     """Check a reader's reverse sweep ``fn(root)``.
 
     ``fn`` receives the output :class:`~bp.autodiff.Value` of a graph whose ``grad``
     fields are all 0, and must set every node's ``grad`` to the derivative of the
-    output with respect to it (it may use ``root.topological_order()``). The inputs'
-    gradients are compared with :meth:`Value.backward`.
+    output with respect to it (it may use ``root.topological_order()``). The root's
+    gradient (1) and the inputs' gradients are compared with :meth:`Value.backward`;
+    a wrong answer that matches a classic slip (:data:`SWEEP_SLIPS`) is named.
     """
-    def run(name: str, x: float, y: float, sweep) -> list[float]:
-        root, inputs = GRAPHS[name](x, y)
-        for node in root.topological_order():
-            node.grad = 0.0
-        sweep(root)
-        return [v.grad for v in inputs]
-
-    return compare("reverse sweep", lambda n, x, y: run(n, x, y, fn),
-                   lambda n, x, y: run(n, x, y, Value.backward), _cases(),
+    variants = [(why, lambda n, x, y, kw=kw: _run_sweep(n, x, y, lambda r: _sweep(r, **kw)))
+                for why, kw in SWEEP_SLIPS]
+    return compare("reverse sweep", lambda n, x, y: _run_sweep(n, x, y, fn),
+                   lambda n, x, y: _run_sweep(n, x, y, Value.backward), _cases(),
                    arg_names=["graph", "first input", "second input"], rtol=1e-9,
                    atol=1e-12, verbose=verbose, signature=check_reverse_sweep.signature,
                    case_names=[f"{n} at ({x}, {y})" for n, x, y in _cases()],
-                   outputs=["d/d(first input)", "d/d(second input)"])
+                   outputs=["d/d(root)", "d/d(first input)", "d/d(second input)"],
+                   variants=variants)
 
 
 @expects("topological_order(root) -> [Value, ...]")
@@ -89,7 +124,8 @@ def check_topological_order(fn: Callable[[Value], list], verbose: bool = True) -
     """Check a reader's ``fn(root) -> list of Values``.
 
     The list must hold every node the root depends on (the root included), each
-    exactly once, and each after all of its parents.
+    exactly once, and each after all of its parents. A wrong list that shows a classic
+    slip (:data:`ORDER_SLIPS`) gets its diagnosis.
     """
     for n, (name, x, y) in enumerate(_cases(), start=1):
         root, _ = GRAPHS[name](x, y)
@@ -102,8 +138,11 @@ def check_topological_order(fn: Callable[[Value], list], verbose: bool = True) -
                            verbose)
         problem = _order_problem(order, expected)
         if problem:
+            hint = next((why for why, test in ORDER_SLIPS if test(order, root, expected)), "")
             return _finish(CheckResult("topological order", False, n,
-                                       f"case {n} ({name}): {problem}"), verbose)
+                                       f"case {n} ({name}): {problem}"
+                                       + (f"\n  probable cause: {hint}" if hint else "")),
+                           verbose)
     return _finish(CheckResult("topological order", True, n,
                                f"all {n} graphs ordered correctly"), verbose)
 
@@ -122,3 +161,40 @@ def _order_problem(order: list, expected: set) -> str:
                 return (f"node {node!r} comes before its parent {parent!r} "
                         f"(positions {position[id(node)]} and {position[id(parent)]})")
     return ""
+
+
+def _is_reversed(order: list, root: Value, expected: set) -> bool:
+    return not _order_problem(order[::-1], expected)
+
+
+def _root_first(order: list, root: Value, expected: set) -> bool:
+    return bool(order) and order[0] is root and len(order) > 1
+
+
+def _repeats(order: list, root: Value, expected: set) -> bool:
+    return len({id(v) for v in order}) < len(order)
+
+
+def _root_missing(order: list, root: Value, expected: set) -> bool:
+    return all(v is not root for v in order)
+
+
+def _leaves_missing(order: list, root: Value, expected: set) -> bool:
+    listed = {id(v) for v in order}
+    return any(not v.parents and id(v) not in listed for v in root.topological_order())
+
+
+#: (diagnosis, test(order, root, expected ids)), tried in order on a wrong list.
+ORDER_SLIPS: list[tuple[str, Callable[[list, Value, set], bool]]] = [
+    ("the list is reversed, root first: the order wanted is inputs first, root last "
+     "(append a node after all of its parents, then do not reverse)", _is_reversed),
+    ("the root comes first: you appended each node when you first reached it "
+     "(pre-order); append it only after all of its parents are listed (post-order: "
+     "push it back on the stack as 'expanded' and append it when it is popped again)",
+     _root_first),
+    ("a node reached along two paths (a shared value) was listed twice: keep a set of "
+     "the nodes already visited, by id(node), and skip them", _repeats),
+    ("the root itself is missing: the order ends with the root", _root_missing),
+    ("some inputs (nodes without parents) are missing: list every node, leaves too, "
+     "not only the results of operations", _leaves_missing),
+]
