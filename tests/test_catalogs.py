@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
 
 #: Chapters whose every message is translated.
-TRANSLATED: set[str] = {"notation", "background"}
+TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq",
+                         "bibliography"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
