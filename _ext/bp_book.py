@@ -178,6 +178,24 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
 #: The whole book as one PDF, copied into the site by ``make pdf`` (``_ext/print_pdf.py``).
 BOOK_PDF = "book.pdf"
 
+#: The download menu's own entries (text, tooltip), in each edition's language.
+MENU = {
+    "en": {"pdf": ("book (PDF)", "Download the whole book as a PDF"),
+           "exercises": ("exercises (.ipynb)",
+                         "This chapter's exercises as a notebook, without solutions"),
+           "kit": ("student kit (.zip)", "bp, every exercise and chapter notebook, and "
+                                         "how to run them on your computer")},
+    "zh": {"pdf": ("全书（PDF）", "下载整本书的 PDF"),
+           "exercises": ("练习（.ipynb）", "本章的练习笔记本，不含解答"),
+           "kit": ("学生工具包（.zip）", "bp、全部练习和章节笔记本，以及在自己电脑上运行它们的方法")},
+}
+
+
+def menu(app: Sphinx, entry: str) -> tuple[str, str]:
+    """The (text, tooltip) of a download-menu entry in the edition's language."""
+    language = "zh" if (app.config.language or "en").lower().startswith("zh") else "en"
+    return MENU[language][entry]
+
 
 def offer_book_pdf(app: Sphinx, pagename: str, templatename: str,
                    context: dict[str, Any], doctree: Any) -> None:
@@ -192,7 +210,7 @@ def offer_book_pdf(app: Sphinx, pagename: str, templatename: str,
         if button.get("label") == "download-buttons":
             button["buttons"].append({
                 "type": "link", "url": context["pathto"](BOOK_PDF, 1),
-                "text": "book (PDF)", "tooltip": "Download the whole book as a PDF",
+                "text": menu(app, "pdf")[0], "tooltip": menu(app, "pdf")[1],
                 "icon": "fas fa-book", "label": "download-book-pdf-button"})
 
 
@@ -217,14 +235,12 @@ def offer_exercises(app: Sphinx, pagename: str, templatename: str,
         if button.get("label") == "download-buttons":
             button["buttons"] += [
                 {"type": "link", "url": context["pathto"](f"exercises/{name}.ipynb", 1),
-                 "text": "exercises (.ipynb)", "icon": "fas fa-pencil-alt",
-                 "tooltip": "This chapter's exercises as a notebook, without solutions",
+                 "text": menu(app, "exercises")[0], "icon": "fas fa-pencil-alt",
+                 "tooltip": menu(app, "exercises")[1],
                  "label": "download-exercises-button"},
                 {"type": "link", "url": context["pathto"](bp_kit.KIT, 1),
-                 "text": "student kit (.zip)", "icon": "fas fa-box-open",
-                 "tooltip": "bp, every exercise and chapter notebook, and how to run "
-                            "them on your computer",
-                 "label": "download-kit-button"}]
+                 "text": menu(app, "kit")[0], "icon": "fas fa-box-open",
+                 "tooltip": menu(app, "kit")[1], "label": "download-kit-button"}]
 
 
 def write_exercises_and_kit(app: Sphinx, exception: Exception | None) -> None:

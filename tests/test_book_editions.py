@@ -82,6 +82,8 @@ def test_the_chinese_interface_is_chinese():
     assert "搜索本书" in html, "the search box is not in Chinese"
     assert "误差逆传播：推导与运行" in html, "the site title is not in Chinese"
     assert "Search this book" not in html
+    assert "全书（PDF）" in html and "练习（.ipynb）" in html and "学生工具包（.zip）" in html, \
+        "the download menu is not in Chinese"
 
 
 def test_the_switcher_goes_to_the_same_chapter_and_back(site, browser):
