@@ -130,6 +130,10 @@ class SelfAttention(Layer):
         N, h, T, dh = a.shape
         return a.transpose(0, 2, 1, 3).reshape(N, T, h * dh)
 
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"d_model": self.d_model, "n_heads": self.n_heads, "causal": self.causal}
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Attend within each sequence of ``x`` (N, T, d_model); same shape out."""
         x = as_sequence(x, "input", self.dtype, self.d_model, self.name)

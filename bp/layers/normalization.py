@@ -158,6 +158,14 @@ class BatchNorm(_Norm):
         self.running_mean = np.zeros(self.n_features, dtype=self.dtype)
         self.running_var = np.ones(self.n_features, dtype=self.dtype)
 
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"n_features": self.n_features, "eps": self.eps, "momentum": self.momentum}
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The running statistics (state that is saved but not trained)."""
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize ``x`` (N, F) or (N, F, H, W) per feature; same shape out."""
         F = self.n_features
@@ -213,6 +221,10 @@ class LayerNorm(_Norm):
     def __init__(self, n_features: int, eps: float = 1e-5, dtype: Any = np.float64,
                  name: str | None = None) -> None:
         super().__init__(n_features, eps, dtype, name)
+
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"n_features": self.n_features, "eps": self.eps}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize every row of ``x`` (N, ..., F) over its F features."""

@@ -134,6 +134,12 @@ class RNN(Layer):
         T, _ = check_example_shape(input_shape, self.n_in, self.name)
         return (T, self.n_hidden) if self.return_sequences else (self.n_hidden,)
 
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save`."""
+        return {"n_in": self.n_in, "n_hidden": self.n_hidden,
+                "activation": self.activation.name,
+                "return_sequences": self.return_sequences, "init": self.init}
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the recurrence over ``x`` of shape ``(N, T, n_in)``; cache the states.
 

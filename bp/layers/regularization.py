@@ -56,6 +56,11 @@ class Dropout(Layer):
         self.mask: np.ndarray | None = None
         self._shape: tuple[int, ...] | None = None
 
+    def config(self) -> dict:
+        """The constructor's arguments, for :func:`bp.save` (a loaded dropout layer
+        draws its masks from a fresh generator)."""
+        return {"p": self.p}
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``x * mask / (1 - p)`` in training (a new mask each call), a copy of ``x`` in
         evaluation; shape (N, ...) in and out."""
