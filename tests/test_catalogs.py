@@ -24,7 +24,9 @@ CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
 
 #: Chapters whose every message is translated.
 TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq",
-                         "bibliography"}
+                         "bibliography", "losses", "gradient-derivation", "algorithm",
+                         "gradient-checking", "optimizers", "vanishing-gradients",
+                         "project-digits"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
