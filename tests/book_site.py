@@ -85,3 +85,23 @@ def launch_chromium(playwright):
             f"{CHROMIUM} not found (Debian: apt-get install chromium; .ci/run does this)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                       headless=True)
+
+
+def serve_site(directory: Path = HTML):
+    """Generator for a module fixture: the built site served on 127.0.0.1, or a failure
+    naming the missing build (``yield from serve_site()``)."""
+    require((directory / "index.html").is_file(),
+            f"{directory} has not been built (run `make book` first)")
+    server = Server(directory)
+    yield server
+    server.close()
+
+
+def chromium_browser():
+    """Generator for a module fixture: Debian's Chromium under Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlparse
 
 import nbformat
 import pytest
-from book_site import (HTML, MARKS, SCREENSHOTS, Server, launch_chromium, require,
+from book_site import (HTML, MARKS, SCREENSHOTS, chromium_browser, require, serve_site,
                        toc_docs)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -70,20 +70,13 @@ def all_pages() -> list[str]:
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def site():
-    require((HTML / "index.html").is_file(),
-            f"{HTML} has not been built (run `make book` first)")
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    server = Server(HTML)
-    yield server
-    server.close()
+    yield from serve_site()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 META_REFRESH = re.compile(r'<meta http-equiv="Refresh" content="\d+; url=([^"]+)"', re.I)

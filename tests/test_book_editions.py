@@ -19,7 +19,8 @@ from urllib.parse import urljoin
 
 import pytest
 from babel.messages.pofile import read_po
-from book_site import BUILD, HTML, MARKS, ROOT, Server, launch_chromium, require, toc_docs
+from book_site import (BUILD, HTML, MARKS, ROOT, chromium_browser, require, serve_site,
+                       toc_docs)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -38,17 +39,12 @@ def _ids(path: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def site():
     require((ZH / "index.html").is_file(), f"{ZH} has not been built (run `make book`)")
-    server = Server(HTML)
-    yield server
-    server.close()
+    yield from serve_site()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 def test_catalogs_are_current_with_the_english_source():

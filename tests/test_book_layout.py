@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from book_site import HTML, MARKS, Server, launch_chromium, require, toc_docs
+from book_site import HTML, MARKS, chromium_browser, serve_site, toc_docs
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -35,18 +35,12 @@ CHAPTER = "chapters/neurons.html"      # a chapter with figures, equations and c
 
 @pytest.fixture(scope="module")
 def site():
-    require((HTML / "index.html").is_file(), f"{HTML} has not been built")
-    server = Server(HTML)
-    yield server
-    server.close()
+    yield from serve_site()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 def open_page(browser, url: str, viewport: dict):
