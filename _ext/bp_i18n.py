@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 
 #: The sub-folder of the English site that holds the Chinese edition.
@@ -52,6 +53,46 @@ def add_switcher(app: Sphinx, pagename: str, templatename: str,
         f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />')
 
 
+#: docname -> (the notebook renderer, its glue data), recorded while the page is read.
+_GLUE: dict[str, tuple[Any, dict]] = {}
+
+
+def keep_glue_in_translations() -> None:
+    """Let ``{glue:text}`` work inside translated messages.
+
+    Sphinx re-parses every translated message as a small document of its own; MyST-NB
+    looks a glued key up in that document's notebook, which has no outputs, so every
+    glued number in a Chinese paragraph would be "not found". The page's own glue data
+    (recorded when the untranslated page was parsed, before its messages are
+    translated) is used instead.
+    """
+    from myst_nb.ext.glue import directives, roles, utils
+
+    original = utils.retrieve_glue_data
+    if getattr(original, "bp_i18n", False):
+        return
+
+    def retrieve(document: nodes.document, key: str):
+        docname = getattr(getattr(document.settings, "env", None), "docname", None)
+        renderer = document.get("nb_renderer")
+        data = renderer.renderer.nb_client.glue_data if renderer is not None else {}
+        if key in data:
+            if docname is not None:
+                _GLUE[docname] = (renderer, data)
+            return original(document, key)
+        if docname in _GLUE and key in _GLUE[docname][1]:
+            element, glue = _GLUE[docname]
+            return utils.VariableOutput(data=glue[key]["data"],
+                                        metadata=glue[key].get("metadata", {}),
+                                        nb_renderer=element, vtype="glue")
+        return original(document, key)
+
+    retrieve.bp_i18n = True
+    for module in (utils, roles, directives):
+        module.retrieve_glue_data = retrieve
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    keep_glue_in_translations()
     app.connect("html-page-context", add_switcher)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
