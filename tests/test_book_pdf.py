@@ -152,7 +152,7 @@ def test_pdf_prints_solutions_expanded(pdf_text, book_html):
             continue    # typeset math has no stable text to look for
         checked += 1
         start = squash(paragraph.get_text())[:40]
-        if start and start not in text:
+        if start and start not in text and not title_in_text(start, pdf_text):
             folded.append(paragraph.get_text()[:60])
     assert checked, "no solution without math to look for"
     assert not folded, f"solutions missing from the PDF: {folded}"
@@ -248,9 +248,12 @@ def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(edition, outline,
             if match:
                 listed[key(match.group(1))] = int(match.group(2))
     for title in chapter_titles(book_html).values():
-        assert key(title) in listed, f"{title!r} is not on the contents page: {listed}"
-        assert listed[key(title)] == bookmark_page(outline, title), (
-            f"{title!r} is listed at page {listed[key(title)]} but starts on page "
+        # (text extraction may move a run of Chinese in a mixed title: compare without it)
+        found = key(title) if key(title) in listed else next(
+            (k for k in listed if key(CJK.sub("", k)) == key(CJK.sub("", title))), None)
+        assert found, f"{title!r} is not on the contents page: {listed}"
+        assert listed[found] == bookmark_page(outline, title), (
+            f"{title!r} is listed at page {listed[found]} but starts on page "
             f"{bookmark_page(outline, title)}")
 
 
