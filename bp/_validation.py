@@ -66,6 +66,20 @@ def asarray(x: Any, name: str, at: str = "") -> np.ndarray:
                          f"number of entries") from err
 
 
+def real_array(x: Any, name: str, at: str = "") -> np.ndarray:
+    """``x`` as a real (integer, boolean or float) array, or a ``TypeError`` naming
+    ``name`` (``at``: " for <layer>") for strings, None, objects and complex values."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
+    arr = asarray(x, name, at)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == np.bool_):
+        raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name}{at} must be real, got dtype {arr.dtype}")
+    return arr
+
+
 def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
               where: str = "") -> np.ndarray:
     """Convert ``x`` to a finite 2-D float array of ``dtype`` (a copy only if needed).
@@ -83,14 +97,7 @@ def as_matrix(x: Any, name: str, dtype: np.dtype, n_cols: int | None = None,
         The layer or function that expects ``x``, for error messages.
     """
     at = f" for {where}" if where else ""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
-    arr = asarray(x, name, at)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == np.bool_):
-        raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name}{at} must be real, got dtype {arr.dtype}")
+    arr = real_array(x, name, at)
     if arr.ndim != 2:
         want = f"(batch, {n_cols})" if n_cols is not None else "(batch, features)"
         hint = (f"; for one example use {name}.reshape(1, -1)"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _check_finite, asarray
+from .._validation import _check_finite, asarray, real_array
 
 
 def as_sequence(x: Any, name: str, dtype: np.dtype, n_features: int,
@@ -35,14 +35,7 @@ def as_sequence(x: Any, name: str, dtype: np.dtype, n_features: int,
         The layer's name, for messages.
     """
     at = f" for {where}"
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name}{at} must be a numeric array, got {type(x).__name__}")
-    arr = asarray(x, name, at)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == np.bool_):
-        raise TypeError(f"{name}{at} must be a numeric array, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name}{at} must be real, got dtype {arr.dtype}")
+    arr = real_array(x, name, at)
     want = f"(N, T, {n_features})"
     if arr.ndim != 3:
         hint = (f"; for one sequence use {name}[None]"
