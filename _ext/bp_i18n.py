@@ -6,13 +6,20 @@ through the gettext catalogs in ``locales/`` (``tools/edition.py``), is
 (``_ext/templates/bp-language.html``, placed in the article header by
 ``_config.yml``'s ``article_header_end``) and declares it with
 ``<link rel="alternate" hreflang=...>``.
+
+Where the two editions need different content, not only different words (the
+glossary's list is in English order in one and in pinyin order in the other), a page
+writes both inside ``bp-edition`` directives (:class:`EditionDirective`).
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docutils import nodes
+from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
 
 #: The sub-folder of the English site that holds the Chinese edition.
 ZH_DIR = "zh"
@@ -51,6 +58,40 @@ def add_switcher(app: Sphinx, pagename: str, templatename: str,
                    bp_edition_title=title)
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />')
+
+
+#: A ``(label)=`` line of MyST.
+LABEL_LINE = re.compile(r"^\([\w-]+\)=\s*$")
+
+
+class EditionDirective(SphinxDirective):
+    """Content for one edition only: ``bp-edition`` with the argument ``en`` or ``zh``.
+
+    An HTML or one-page build keeps the content of its own edition and drops the
+    other's. The gettext extraction keeps both, so that both are translated; the ``zh``
+    content's ``(label)=`` lines are dropped there, because the ``en`` content defines
+    the same labels (each label is then defined once in every build).
+    """
+
+    required_arguments = 1
+    has_content = True
+    EDITIONS = ("en", "zh")
+
+    def run(self) -> list[nodes.Node]:
+        name = self.arguments[0]
+        if name not in self.EDITIONS:
+            raise self.error(f"bp-edition: expected one of {self.EDITIONS}, got {name!r}")
+        extracting = self.env.app.builder.name == "gettext"
+        own = "zh" if is_chinese(self.env.app) else "en"
+        if not extracting and name != own:
+            return []
+        lines = list(self.content)
+        if extracting and name == "zh":
+            lines = [line for line in lines if not LABEL_LINE.match(line)]
+        node = nodes.container(classes=[f"bp-edition-{name}"])
+        self.state.nested_parse(StringList(lines, source=self.content.source(0)),
+                                self.content_offset, node)
+        return [node]
 
 
 #: docname -> (the notebook renderer, its glue data), recorded while the page is read.
@@ -95,4 +136,5 @@ def keep_glue_in_translations() -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     keep_glue_in_translations()
     app.connect("html-page-context", add_switcher)
+    app.add_directive("bp-edition", EditionDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

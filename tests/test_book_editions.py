@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -104,3 +105,37 @@ def test_chinese_search_finds_part_of_a_term(site, browser):
         assert page.locator("#search-results ul.search li").count() >= 1
     finally:
         page.close()
+
+
+def test_the_glossary_is_in_english_order_in_english_and_pinyin_order_in_chinese():
+    from pypinyin import lazy_pinyin
+
+    page = Path("chapters") / "glossary.html"
+    require((ZH / page).is_file(), "the Chinese edition has not been built")
+    en_html = (HTML / page).read_text(encoding="utf-8")
+    zh_html = (ZH / page).read_text(encoding="utf-8")
+    assert "bp-edition-en" in en_html and "bp-edition-zh" not in en_html
+    assert "bp-edition-zh" in zh_html and "bp-edition-en" not in zh_html
+    en = [re.sub(r"<[^>]+>", "", t).split(" · ")[0].strip()
+          for t in re.findall(r"<dt[^>]*>(.*?)</dt>", en_html, re.S)]
+    # (term, its reading as shown): <dt><strong>term</strong> reading · English</dt>
+    zh = [(re.sub(r"<[^>]+>", "", term), re.sub(r"<[^>]+>", "", rest).split(" · ")[0])
+          for term, rest in re.findall(r"<dt[^>]*><strong>(.*?)</strong>(.*?)</dt>",
+                                       zh_html, re.S)]
+    assert len(en) >= 150 and len(zh) > len(en)          # synonyms have their own place
+    assert en == sorted(en, key=str.casefold)
+
+    def first_syllable(entry: tuple[str, str]) -> str:
+        """A Latin word leads, else the first syllable of the shown reading, toneless."""
+        term, reading = entry
+        first = term.split()[0] if term.split()[0].isascii() else reading.split()[0]
+        plain = unicodedata.normalize("NFD", first)
+        return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+    keys = [first_syllable(t) for t in zh]
+    assert keys == sorted(keys), "the Chinese list is not in pinyin order"
+    assert [t for t, _ in zh] != sorted(t for t, _ in zh)      # not code-point order
+    # every English entry's anchor exists once in each edition, on the entry
+    for html in (en_html, zh_html):
+        assert html.count('id="glossary-error-term"') == 1
+    assert re.search(r'id="glossary-error-term".{0,400}误差项', zh_html, re.S)
