@@ -170,7 +170,11 @@ def offer_notebook(app: Sphinx, pagename: str, templatename: str,
             pass
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    notebook = bp_kit.with_getting_started(notebook)   # how to get `bp` outside the repo
+    chinese = (app.config.language or "en").lower().startswith("zh")
+    if chinese:
+        import bp_exercises_zh
+    getting = bp_exercises_zh.STRINGS_ZH["getting_bp"] if chinese else bp_kit.GETTING_BP
+    notebook = bp_kit.with_getting_started(notebook, getting)   # how to get `bp`
     nbformat.write(notebook, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
@@ -248,8 +252,13 @@ def write_exercises_and_kit(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.name not in {"html", "dirhtml"}:
         return
     site, root = Path(app.outdir), Path(app.srcdir)
-    bp_exercises.write_all(site / "exercises", root)
-    bp_kit.build_kit(site, root)
+    locale = None
+    if (app.config.language or "en").lower().startswith("zh"):   # the Chinese edition
+        import bp_exercises_zh
+        locale = bp_exercises_zh.Locale.load(root / "locales" / "zh_CN" / "LC_MESSAGES"
+                                             / "chapters")
+    bp_exercises.write_all(site / "exercises", root, locale)
+    bp_kit.build_kit(site, root, locale)
 
 
 def quiet_jieba() -> None:

@@ -45,6 +45,27 @@ it prints `[PASSED]`, or the first case it fails with the probable cause. The fi
 code cell below imports `bp`, the book's library; the solutions are in the book.
 """
 
+#: The notebook's own words; the Chinese ones are ``bp_exercises_zh.STRINGS_ZH``.
+STRINGS = {"header": HEADER, "exercise": "## Exercise {number}: {title}",
+           "answer": "*Your answer* (a derivation, a prediction, or code: add cells as "
+                     "you need them):",
+           "section": "the section “{title}”", "glue": "(a value computed in the book)",
+           "equation": "equation ({target})"}
+
+
+class English:
+    """The source's own text: what a ``bp_exercises_zh.Locale`` translates."""
+
+    strings = STRINGS
+    missing: list[str] = []
+
+    def text(self, markdown: str) -> str:
+        return markdown
+
+    def section(self, title: str) -> str:
+        return title
+
+
 IMPORT_CELL = """\
 try:
     import myst_nb                      # the book's build tool: not needed here
@@ -253,8 +274,10 @@ class Targets:
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 
 
-def plain_roles(text: str, targets: Targets) -> str:
+def plain_roles(text: str, targets: Targets, locale: "English | None" = None) -> str:
     """Replace the MyST roles a notebook cannot render by plain text."""
+    locale = locale or English()
+    words = locale.strings
     def one(m: re.Match) -> str:
         role, body = m.group("role"), m.group("body")
         shown = re.match(r"^(?P<text>.*?)\s*<(?P<target>[^>]+)>$", body, re.S)
@@ -262,21 +285,21 @@ def plain_roles(text: str, targets: Targets) -> str:
         if role == "eq":
             latex = (targets.equations.get(target) or "").rstrip(" ,.")
             if not latex:
-                return f"equation ({target})"
+                return words["equation"].format(target=target)
             return f"${latex}$" if "\n" not in latex else f"\n$$\n{latex}\n$$\n"
         if role.startswith("cite"):
             keys = [k.strip() for k in body.split(",")]
             names = "; ".join(targets.citations.get(k, k) for k in keys)
             return names if role == "cite:t" else f"({names})"
         if role.startswith("glue"):
-            return "(a value computed in the book)"
+            return words["glue"]
         if shown:
             return shown.group("text")
         if role == "prf:ref":
             return targets.proofs.get(target, target)
         if role in ("ref", "numref", "doc"):
             title = targets.sections.get(target)
-            return f"the section “{title}”" if title else target
+            return words["section"].format(title=locale.section(title)) if title else target
         return body
     return ROLE.sub(one, text)
 
@@ -297,17 +320,25 @@ def macros_cell(root: Path = ROOT) -> str:
 
 # --- the notebook ---------------------------------------------------------------------
 def build_notebook(chapter: Chapter, targets: Targets, signatures: dict[str, str],
-                   root: Path = ROOT) -> nbformat.NotebookNode:
-    """The exercise notebook of ``chapter`` (see the module docstring)."""
+                   root: Path = ROOT, locale: "English | None" = None
+                   ) -> nbformat.NotebookNode:
+    """The exercise notebook of ``chapter`` (see the module docstring), in the words of
+    ``locale`` (the English source by default)."""
+    locale = locale or English()
+    words = locale.strings
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    cells = [md(macros_cell(root) + "\n\n" + HEADER.format(title=chapter.title)),
+
+    def prose(text: str) -> str:
+        return plain_roles(locale.text(text), targets, locale)
+
+    title = plain_roles(locale.section(chapter.title), targets, locale)
+    cells = [md(macros_cell(root) + "\n\n" + words["header"].format(title=title)),
              code(IMPORT_CELL)]
     cells += [code(source) for source in chapter.setup]
     for number, ex in enumerate(chapter.exercises, start=1):
-        cells.append(md(f"## Exercise {number}: {plain_roles(ex.title, targets)}"))
+        cells.append(md(words["exercise"].format(number=number, title=prose(ex.title))))
         for kind, source in ex.cells:
-            cells.append(md(plain_roles(source, targets)) if kind == "markdown"
-                         else code(source))
+            cells.append(md(prose(source)) if kind == "markdown" else code(source))
         checks = [c for source in ex.solution_code for c in student_checks(source,
                                                                             signatures)]
         stubs = {}
@@ -319,8 +350,7 @@ def build_notebook(chapter: Chapter, targets: Targets, signatures: dict[str, str
             calls = list(dict.fromkeys(call for *_, call in checks))
             cells.append(code("\n".join(calls)))
         else:
-            cells.append(md("*Your answer* (a derivation, a prediction, or code: add "
-                            "cells as you need them):"))
+            cells.append(md(words["answer"]))
             cells.append(code(""))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
@@ -395,15 +425,17 @@ def chapters_with_exercises(root: Path = ROOT) -> list[Path]:
         r"^(`{3,}|:{3,})\{exercise(-start)?\}", p.read_text(encoding="utf-8"), re.M)]
 
 
-def write_all(outdir: Path, root: Path = ROOT) -> list[Path]:
-    """Write ``<outdir>/<chapter>.ipynb`` for every chapter with exercises."""
+def write_all(outdir: Path, root: Path = ROOT, locale: "English | None" = None
+              ) -> list[Path]:
+    """Write ``<outdir>/<chapter>.ipynb`` for every chapter with exercises, in the words
+    of ``locale`` (the English source by default)."""
     sys.path.insert(0, str(root))
     from bp.checks import signatures
     targets, sigs = Targets.load(root), signatures()
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in chapters_with_exercises(root):
-        nb = build_notebook(parse_chapter(path), targets, sigs, root)
+        nb = build_notebook(parse_chapter(path), targets, sigs, root, locale)
         nbformat.validate(nb)
         target = outdir / f"{path.stem}.ipynb"
         nbformat.write(nb, target)

@@ -94,6 +94,44 @@ class EditionDirective(SphinxDirective):
         return [node]
 
 
+def translatable_exercise_titles(app: Sphinx) -> None:
+    """Make an exercise's title (``{exercise} Title``) a message of the catalogs.
+
+    sphinx-exercise builds the title from the directive's argument without recording
+    where it came from, so Sphinx neither extracts nor translates it (the Chinese site
+    showed English titles). The directives are re-registered to record the argument as
+    the title's source text, with its file and line: the Chinese build then translates
+    it when it reads the page. The extraction reads the page after sphinx-exercise has
+    rebuilt the title without that record, so for the gettext builder the title is also
+    given as a paragraph of its own (only the catalogs' template ever sees it).
+    """
+    from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
+    from sphinx_exercise.nodes import exercise_subtitle
+
+    def recording(base: type) -> type:
+        class Directive(base):
+            def run(self) -> list[nodes.Node]:
+                result = super().run()
+                if self.arguments:
+                    source, line = self.state_machine.get_source_and_line(self.lineno)
+                    for node in result:
+                        for title in list(node.findall(exercise_subtitle)):
+                            title.rawsource = self.arguments[0]
+                            title.source, title.line = source, line
+                            if self.env.app.builder.name == "gettext":
+                                copy = nodes.paragraph(self.arguments[0],
+                                                       self.arguments[0])
+                                copy.source, copy.line = source, line
+                                node.insert(1, copy)
+                return result
+
+        Directive.__name__ = base.__name__
+        return Directive
+
+    app.add_directive("exercise", recording(ExerciseDirective), override=True)
+    app.add_directive("exercise-start", recording(ExerciseStartDirective), override=True)
+
+
 #: docname -> (the notebook renderer, its glue data), recorded while the page is read.
 _GLUE: dict[str, tuple[Any, dict]] = {}
 
@@ -137,4 +175,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     keep_glue_in_translations()
     app.connect("html-page-context", add_switcher)
     app.add_directive("bp-edition", EditionDirective)
+    translatable_exercise_titles(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -106,7 +106,8 @@ def requirements(root: Path = ROOT) -> str:
         "\n".join(pins[n] for n in NEEDED) + "\n"
 
 
-def with_getting_started(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def with_getting_started(nb: nbformat.NotebookNode, text: str = GETTING_BP
+                         ) -> nbformat.NotebookNode:
     """``nb`` opening with "how to get bp", its first code cell guarding ``import bp``.
 
     The guard (:data:`bp_exercises.IMPORT_CELL`) is put at the top of the first code
@@ -119,17 +120,20 @@ def with_getting_started(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     first = next((c for c in nb.cells if c.cell_type == "code"), None)
     if first is not None:
         first.source = IMPORT_CELL + "\n" + first.source
-    intro = nbformat.v4.new_markdown_cell(GETTING_BP, metadata={"bp-kit": True})
+    intro = nbformat.v4.new_markdown_cell(text, metadata={"bp-kit": True})
     nb.cells.insert(0, intro)
     return nb
 
 
-def build_kit(site: Path, root: Path = ROOT) -> Path:
-    """Write ``<site>/student-kit.zip`` (see the module docstring)."""
+def build_kit(site: Path, root: Path = ROOT, locale=None) -> Path:
+    """Write ``<site>/student-kit.zip`` (see the module docstring); with a
+    ``bp_exercises_zh.Locale``, its exercise notebooks and README are Chinese."""
     sys.path.insert(0, str(Path(__file__).parent))
     import bp_exercises
+    words = getattr(locale, "strings", {})
     wheel = build_wheel(root)
-    exercises = bp_exercises.write_all(root / "_build" / "kit" / "exercises", root)
+    folder = "exercises-zh" if locale is not None else "exercises"
+    exercises = bp_exercises.write_all(root / "_build" / "kit" / folder, root, locale)
     chapters = [site / "_sources" / "chapters" / f"{p.stem}.ipynb"
                 for p in bp_exercises.chapters_with_exercises(root)]
     chapters = [p for p in chapters if p.is_file()]
@@ -137,7 +141,7 @@ def build_kit(site: Path, root: Path = ROOT) -> Path:
     target = site / KIT
     tmp = target.with_suffix(".zip.part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kit:
-        kit.writestr("README.md", README.format(wheel=wheel.name))
+        kit.writestr("README.md", words.get("readme", README).format(wheel=wheel.name))
         kit.writestr("requirements.txt", requirements(root))
         kit.write(wheel, wheel.name)
         for folder, notebooks in (("exercises", exercises), ("chapters", chapters)):
@@ -145,7 +149,7 @@ def build_kit(site: Path, root: Path = ROOT) -> Path:
             for path in notebooks:
                 nb = nbformat.read(path, as_version=4)
                 if folder == "chapters":
-                    nb = with_getting_started(nb)
+                    nb = with_getting_started(nb, words.get("getting_bp", GETTING_BP))
                 kit.writestr(f"{folder}/{path.name}", nbformat.writes(nb))
     tmp.replace(target)
     return target
