@@ -2,6 +2,7 @@
 
     python tools/edition.py gettext    extract every message into _build/gettext/*.pot
     python tools/edition.py update     extract, then update locales/zh_CN/LC_MESSAGES/*.po
+                                       (and fill the glossary's derived messages)
     python tools/edition.py html       build the Chinese site into _build/html/zh/
     python tools/edition.py singlehtml build the Chinese one-page book (the PDF's source)
 
@@ -82,8 +83,14 @@ def update() -> int:
     rc = build("gettext")
     if rc:
         return rc
-    return subprocess.call([sys.executable, "-m", "sphinx_intl", "update", "-p", str(POT),
-                            "-l", LANG, "-d", str(LOCALES), "-w", "0"], cwd=ROOT)
+    rc = subprocess.call([sys.executable, "-m", "sphinx_intl", "update", "-p", str(POT),
+                          "-l", LANG, "-d", str(LOCALES), "-w", "0"], cwd=ROOT)
+    if rc == 0:                        # the glossary's generated messages (see there)
+        sys.path.insert(0, str(ROOT / "tools"))
+        from glossary_catalog import fill
+        print(f"glossary.po: {fill(LOCALES / LANG / 'LC_MESSAGES' / 'chapters')} "
+              "derived message(s) filled")
+    return rc
 
 
 def main(argv: list[str]) -> int:
