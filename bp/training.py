@@ -180,21 +180,21 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         schedule = check_schedule(schedule)
     rng = as_generator(seed, "seed")
     history = History()
-    n = X.shape[0]
+    S = X.shape[0]                                         # training-set size
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
     # every batch is gathered into this one buffer (no new array per batch, and the
     # previous batch, still cached as layer 1's A_prev, is not kept beside the next)
-    xbuf = np.empty((min(batch_size, n),) + X.shape[1:], dtype=X.dtype)
+    xbuf = np.empty((min(batch_size, S),) + X.shape[1:], dtype=X.dtype)
     bar = _epoch_bar(epochs, _progress_on(progress))
     modes = train_mode(net)                                # fit trains in training mode
     modes.__enter__()
     try:
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if shuffle else np.arange(n)
+            order = rng.permutation(S) if shuffle else np.arange(S)
             running, correct = 0.0, 0.0
             # over/invalid are reported as divergence (one errstate per epoch, not per batch)
             with np.errstate(over="ignore", invalid="ignore"):
-                for b, start in enumerate(range(0, n, batch_size), start=1):
+                for b, start in enumerate(range(0, S, batch_size), start=1):
                     idx = order[start:start + batch_size]
                     xb = X.take(idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
                     yb, truth = _batch_targets(net, Y, idx, eye)
@@ -202,7 +202,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
                         raise diverged(net, opt, history, saved, epoch, b,
-                                       (epoch - 1) * -(-n // batch_size) + b - 1,
+                                       (epoch - 1) * -(-S // batch_size) + b - 1,
                                        f"loss became {loss} at epoch {epoch}, batch {b}")
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
@@ -220,9 +220,9 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             else:
                 for (_, _, p), old in zip(net.parameters(), saved["epoch"]):
                     np.copyto(old, p)
-            history.append("loss", running / n)
+            history.append("loss", running / S)
             if net.is_classifier:
-                history.append("accuracy", correct / n)
+                history.append("accuracy", correct / S)
             if validation is not None:
                 with eval_mode(net):                       # then back to training
                     vl, va = _evaluate(net, Xv, Yv, 1024)
