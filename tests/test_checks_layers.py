@@ -75,7 +75,7 @@ def test_each_slip_fails_with_its_diagnosis(fn, cause):
 def test_the_square_case_catches_the_wrong_axis_even_with_the_right_shape():
     names = [name for name, _, _ in UNBROADCAST_CASES]
     result = check_unbroadcast(from_the_left, verbose=False)
-    assert names[1] in result.message           # (3, 3) to (3,): shapes agree, values not
+    assert names[1] in result.message      # (3, 3) to (3,): shapes agree, values not
     square = np.arange(9.0).reshape(3, 3)
     assert from_the_left(square, (3,)).shape == (3,)
     assert not np.allclose(from_the_left(square, (3,)), by_axes(square, (3,)))

@@ -68,7 +68,8 @@ def _from_the_left(grad: np.ndarray, shape: tuple) -> np.ndarray:
 #: (1, 3) case, so it is tried before 'unchanged').
 UNBROADCAST_SLIPS: list[tuple[str, Callable[[np.ndarray, tuple], np.ndarray]]] = [
     ("you summed only the leading axes that broadcasting added: an axis of size 1 in "
-     "`shape` that was stretched must be summed too (with keepdims=True)", _leading_only),
+     "`shape` that was stretched must be summed too (with keepdims=True)",
+     _leading_only),
     ("you returned grad unchanged: broadcasting used each entry of the operand "
      "several times, so its gradient is the sum of grad over those copies (the "
      "gradient must have the operand's shape)", lambda g, s: g),
