@@ -21,7 +21,7 @@ is, written once for any graph; PyTorch's autograd does the same on tensors.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -30,6 +30,29 @@ from .activations import sigmoid as stable_sigmoid
 from .dual import power_rule
 
 Number = int | float
+
+
+def topological_order(root: Any) -> list:
+    """Every node ``root`` depends on, ``root`` last, each after all of its parents.
+
+    A depth-first search with an explicit stack (a graph thousands of operations deep
+    does not reach Python's recursion limit): a node is appended when it is popped the
+    second time, after all of its parents. Any node with ``parents``, a tuple of
+    ``(parent, edge)`` pairs, will do: :class:`Value` (the edge is a local derivative)
+    and :class:`bp.tensor.Tensor` (the edge is a vector-Jacobian product) share it.
+    """
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p, _ in node.parents if id(p) not in seen)
+    return order
 
 
 class Value:
@@ -121,19 +144,9 @@ class Value:
 
     # -------------------------------------------------------------- backward
     def topological_order(self) -> list[Value]:
-        """Every value this one depends on, each after all of its parents (iteratively)."""
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p, _ in node.parents if id(p) not in seen)
-        return order
+        """Every value this one depends on, each after all of its parents
+        (:func:`topological_order`)."""
+        return topological_order(self)
 
     def backward(self) -> None:
         """Set ``grad`` of every value in the graph to the derivative of ``self``.

@@ -161,3 +161,50 @@ def test_network_loss_checks_shapes():
         network_loss(net, np.zeros(3), Y)
     one = bp.Network([bp.Dense(3, 1, "identity", rng=1)], loss="mse")
     assert network_loss(one, X, np.ones(4)).loss.data == pytest.approx(1.0)   # (batch,) ok
+
+
+# ------------------------------------------- one topological sort for both engines
+class _Node:
+    """A bare graph node: only ``parents``, pairs of (parent, anything)."""
+
+    def __init__(self, *parents):
+        self.parents = tuple((p, None) for p in parents)
+
+
+def _parents_first(order):
+    pos = {id(n): i for i, n in enumerate(order)}
+    return all(pos[id(p)] < pos[id(n)] for n in order for p, _ in n.parents)
+
+
+def test_topological_order_needs_only_parents_and_lists_shared_nodes_once():
+    from bp.autodiff import topological_order
+    a, b = _Node(), _Node()
+    c = _Node(a, b)
+    d = _Node(c, a, c)                       # a reached twice, c used twice
+    order = topological_order(d)
+    assert len(order) == 4 and order[-1] is d
+    assert {id(n) for n in order} == {id(n) for n in (a, b, c, d)}
+    assert _parents_first(order) and not _parents_first(order[::-1])
+
+
+def test_value_and_tensor_share_one_topological_sort(monkeypatch):
+    import bp.tensor.core as core
+    from bp import autodiff
+    from bp.tensor import Tensor
+    assert core.topological_order is autodiff.topological_order
+    x = Tensor(np.array([1.0, 2.0]))
+    y = (x * x + x).sum()
+    assert [id(n) for n in y.topological_order()] == \
+        [id(n) for n in autodiff.topological_order(y)]
+    calls = []
+    shared = autodiff.topological_order
+    monkeypatch.setattr(core, "topological_order",
+                        lambda root: calls.append(root) or shared(root))
+    y.backward()                      # Tensor.backward goes through the shared sort
+    assert calls == [y] and np.array_equal(x.grad, [3.0, 5.0])
+    v = Value(2.0)
+    w = v * v + v
+    monkeypatch.setattr(autodiff, "topological_order",
+                        lambda root: calls.append(root) or [])
+    w.backward()                             # and so does Value.backward
+    assert calls[-1] is w and v.grad == 0.0

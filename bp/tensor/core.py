@@ -18,6 +18,7 @@ import numpy as np
 
 from .._validation import FLOAT_DTYPES
 from ..activations import sigmoid as stable_sigmoid
+from ..autodiff import topological_order
 from .shapes import ShapeOps
 
 Number = int | float
@@ -199,19 +200,9 @@ class Tensor(ShapeOps):
 
     # ------------------------------------------------------------------ backward
     def topological_order(self) -> list[Tensor]:
-        """Every tensor this one depends on, each after all of its parents (iteratively)."""
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p, _ in node.parents if id(p) not in seen)
-        return order
+        """Every tensor this one depends on, each after all of its parents: the scalar
+        engine's :func:`bp.autodiff.topological_order`, which needs only ``parents``."""
+        return topological_order(self)
 
     def backward(self, grad: Any = None) -> None:
         """Set ``grad`` of every tensor in the graph to the derivative of ``self``.
