@@ -20,7 +20,7 @@ from .activations import is_builtin
 from .layers import Dense
 from .losses import LOSSES
 from .network import Network
-from .io_stack import FORMAT_VERSION, stack_arrays, stack_from_arrays
+from .io_stack import FORMAT_VERSION, stack_arrays, stack_from_arrays, walk
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:
@@ -40,7 +40,7 @@ def save(net: Network, path: str | os.PathLike) -> Path:
     """
     if not isinstance(net, Network):
         raise TypeError(f"save expects a bp.Network, got {type(net).__name__}")
-    for layer in net.layers:
+    for layer in walk(net.layers):                  # blocks' inner layers too
         if hasattr(layer, "activation") and not is_builtin(layer.activation):
             raise TypeError(f"{layer.name} has a custom activation {layer.activation.name!r}; "
                             "only built-in activations can be saved")

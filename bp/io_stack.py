@@ -11,7 +11,9 @@ checking its shape and dtype, so the round trip is exact,
 .. math:: \text{load}(\text{save}(F))(X) = F(X) \quad \text{bit for bit}.
 
 A layer type is known when it subclasses :class:`bp.layers.Layer` and defines
-``config()``; anything else is refused with a ``TypeError`` naming it.
+``config()``; anything else is refused with a ``TypeError`` naming it. A block of layers
+(:class:`bp.Residual`) stores its inner layers' types and configs inside its own config
+and is rebuilt by its ``from_config``; its arrays are keyed ``layer{i}.{j}.{name}``.
 """
 from __future__ import annotations
 
@@ -39,6 +41,14 @@ def layer_types() -> dict[str, type]:
     return found
 
 
+def walk(layers):
+    """Every layer of ``layers`` and, depth first, the inner layers of each block."""
+    for layer in layers:
+        yield layer
+        if callable(getattr(type(layer), "from_config", None)):
+            yield from walk(layer.layers)
+
+
 def _state(layer) -> dict[str, np.ndarray]:
     buffers = layer.buffers() if callable(getattr(layer, "buffers", None)) else {}
     return {**layer.params(), **buffers}
@@ -47,7 +57,7 @@ def _state(layer) -> dict[str, np.ndarray]:
 def stack_arrays(net) -> dict[str, np.ndarray]:
     """The arrays of format 2 for ``net`` (``TypeError`` for a layer it cannot restore)."""
     known = layer_types()
-    for layer in net.layers:
+    for layer in walk(net.layers):
         kind = type(layer).__name__
         if known.get(kind) is not type(layer):
             raise TypeError(f"{layer.name}: bp.save cannot store a layer of type {kind!r} "
@@ -66,12 +76,23 @@ def stack_arrays(net) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _make(kind: str, config: dict, dtype) -> Layer:
+    """A layer of type ``kind`` from its config (``ValueError`` or ``TypeError`` if not)."""
+    known = layer_types()
+    if kind not in known:
+        raise ValueError(f"unknown layer type {kind!r}; known: {', '.join(sorted(known))}")
+    cls = known[kind]
+    if callable(getattr(cls, "from_config", None)):      # a block: build its layers
+        return cls.from_config(config, lambda k, c: _make(k, c, dtype))
+    kwargs = {"dtype": dtype} if dtype is not None and accepts(cls.__init__, "dtype") else {}
+    return cls(**config, **kwargs)
+
+
 def _build(path: Path, i: int, kind: str, data: dict, dtype) -> Layer:
     known = layer_types()
     if kind not in known:
         raise ValueError(f"{path}: layer {i} has the unknown type {kind!r}; "
                          f"known: {', '.join(sorted(known))}")
-    cls = known[kind]
     try:
         config = json.loads(str(data[f"config{i}"]))
         if not isinstance(config, dict):
@@ -79,9 +100,8 @@ def _build(path: Path, i: int, kind: str, data: dict, dtype) -> Layer:
     except (KeyError, ValueError) as err:
         raise ValueError(f"{path}: layer {i} ({kind}) has no readable config{i}: {err}") \
             from None
-    kwargs = {"dtype": dtype} if dtype is not None and accepts(cls.__init__, "dtype") else {}
     try:
-        layer = cls(**config, **kwargs)
+        layer = _make(kind, config, dtype)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path}: layer {i} ({kind}) cannot be rebuilt from {config}: "
                          f"{err}") from err

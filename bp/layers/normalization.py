@@ -23,46 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import asarray, check_dtype, check_positive_int
+from .._validation import check_dtype, check_positive_int
+from ._arrays import as_batch, as_grad, check_real
 from .base import Layer
-
-
-def as_batch(x: Any, where: str, dtype: np.dtype, ranks: tuple[int, ...] | None = None,
-             want: str = "") -> np.ndarray:
-    """``x`` as a finite real array of ``dtype`` with a non-empty batch axis (a copy only
-    when the dtype changes; never written to). ``ranks``: the allowed numbers of axes."""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{where}: input must be a numeric array, got {type(x).__name__}")
-    arr = asarray(x, "input", f" for {where}")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: input must be a real array, got dtype {arr.dtype}")
-    if arr.ndim < 1 or (ranks is not None and arr.ndim not in ranks):
-        expected = want or f"{' or '.join(map(str, ranks or (1,)))}-D"
-        raise ValueError(f"{where}: input must have shape {expected}, got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{where}: input is an empty batch (shape {arr.shape})")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}: input contains NaN or inf")
-    return arr if arr.dtype == dtype else arr.astype(dtype)
-
-
-def as_grad(grad_out: Any, shape: tuple[int, ...], where: str, dtype: np.dtype) -> np.ndarray:
-    """``grad_out`` checked against the shape of the last forward's output."""
-    g = asarray(grad_out, "grad_out", f" for {where}")
-    if g.dtype.kind not in "iuf":
-        raise TypeError(f"{where}: grad_out must be a real array, got dtype {g.dtype}")
-    if g.shape != shape:
-        raise ValueError(f"{where}: grad_out must have the output's shape {shape}, got "
-                         f"shape {g.shape}")
-    return g if g.dtype == dtype else g.astype(dtype)
-
-
-def _check_real(value: Any, name: str, low: float, high: float, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{where}: {name} must lie in [{low:g}, {high:g}], got {value}")
-    return float(value)
 
 
 def standardize(x: np.ndarray, axes: tuple[int, ...], eps: float):
@@ -88,7 +51,7 @@ class _Norm(Layer):
     def __init__(self, n_features: int, eps: float, dtype: Any, name: str | None) -> None:
         self.n_features = check_positive_int(n_features, "n_features")
         self.name = name or f"{type(self).__name__}({self.n_features})"
-        self.eps = _check_real(eps, "eps", 0.0, np.inf, self.name)
+        self.eps = check_real(eps, "eps", 0.0, np.inf, self.name)
         if self.eps == 0:
             raise ValueError(f"{self.name}: eps must be > 0, got 0 (a constant feature "
                              "would divide by zero)")
@@ -154,7 +117,7 @@ class BatchNorm(_Norm):
     def __init__(self, n_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  dtype: Any = np.float64, name: str | None = None) -> None:
         super().__init__(n_features, eps, dtype, name)
-        self.momentum = _check_real(momentum, "momentum", 0.0, 1.0, self.name)
+        self.momentum = check_real(momentum, "momentum", 0.0, 1.0, self.name)
         self.running_mean = np.zeros(self.n_features, dtype=self.dtype)
         self.running_var = np.ones(self.n_features, dtype=self.dtype)
 

@@ -21,7 +21,7 @@ import numpy as np
 from .._validation import check_dtype
 from ..init import as_generator
 from .base import Layer, is_layer
-from .normalization import as_batch, as_grad
+from ._arrays import as_batch, as_grad
 
 
 class Dropout(Layer):
@@ -142,6 +142,33 @@ class Residual(Layer):
         for layer in reversed(self.layers):
             d = layer.backward(d)
         return g + d
+
+    def config(self) -> dict:
+        """The inner layers as ``[type name, config]`` pairs, for :func:`bp.save` (each
+        inner layer must itself define ``config``)."""
+        for i, layer in enumerate(self.layers):
+            if not callable(getattr(layer, "config", None)):
+                raise TypeError(f"{self.name}: layer {i} ({type(layer).__name__}) has no "
+                                "config(), so it cannot be saved")
+        return {"layers": [[type(l).__name__, l.config()] for l in self.layers]}
+
+    @classmethod
+    def from_config(cls, config: dict, build) -> "Residual":
+        """The block of :meth:`config`, each inner layer made by ``build(kind, config)``."""
+        pairs = config.get("layers") if set(config) == {"layers"} else None
+        if not isinstance(pairs, list) or not pairs or not all(
+                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+                and isinstance(p[1], dict) for p in pairs):
+            raise ValueError("a Residual config is {'layers': [[type name, config], ...]}"
+                             f" with at least one layer, got {config}")
+        return cls(*(build(kind, inner) for kind, inner in pairs))
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The inner layers' buffers (batch norm's running statistics), keyed as
+        :meth:`params`."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                if callable(getattr(layer, "buffers", None))
+                for k, v in layer.buffers().items()}
 
     def params(self) -> dict[str, np.ndarray]:
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
