@@ -5,7 +5,9 @@ for large negative :math:`z`, like ReLU, but without ReLU's zero slope everywher
 left: their derivatives are non-zero for negative :math:`z` (ELU's tends to 0 as
 :math:`z \to -\infty`). :mod:`bp.activations` registers them as ``"gelu_tanh"``,
 ``"silu"`` and ``"elu"``, with the formulas PyTorch uses: ``F.gelu`` with
-``approximate="tanh"``, ``F.silu``, and ``F.elu`` with :math:`\alpha = 1`.
+``approximate="tanh"``, ``F.silu``, and ``F.elu`` at its default ``alpha=1.0`` (the
+scale of ELU's left piece, fixed at 1 here; the book writes ELU without it, so that the
+symbol :math:`\alpha` keeps its one meaning, the learning rate).
 """
 from __future__ import annotations
 
@@ -60,12 +62,14 @@ def silu_prime(z: Array) -> Array:
     return s * (1 + z * (1 - s))
 
 
+#: The scale of ELU's left piece, PyTorch's ``F.elu(z, alpha=1.0)``; fixed at 1.
 ELU_ALPHA = 1.0
 
 
 def elu(z: Array) -> Array:
-    r"""ELU: :math:`f(z) = z` for :math:`z > 0`, else :math:`\alpha(e^{z} - 1)`, with
-    :math:`\alpha = 1`.
+    r"""ELU, with its left piece unscaled (PyTorch's default ``alpha=1.0``).
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ e^{z} - 1 & z \le 0 \end{cases}
 
     ``expm1`` of :math:`\min(z, 0)` is accurate near 0 and never overflows.
     """
@@ -74,10 +78,13 @@ def elu(z: Array) -> Array:
 
 
 def elu_prime(z: Array) -> Array:
-    r""":math:`f'(z) = 1` for :math:`z > 0`, else :math:`\alpha e^{z}`.
+    r"""Derivative of :func:`elu`.
 
-    With :math:`\alpha = 1` both sides give 1 at :math:`z = 0`: ELU has a kink-free
-    first derivative there (PyTorch also returns 1).
+    .. math:: f'(z) = \begin{cases} 1 & z > 0 \\ e^{z} & z \le 0 \end{cases}
+
+    Both one-sided derivatives are 1 at :math:`z = 0`, so :math:`f'` has no jump there
+    (ELU has no kink; its second derivative does jump, from 1 to 0); ``elu_prime(0)``
+    is 1, as in PyTorch.
     """
     z = np.asarray(z)
     return np.where(z > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(z, 0))).astype(z.dtype)

@@ -2,17 +2,19 @@ r"""Self-checks for the chapter *Beyond plain backpropagation*: data parallelism
 weight decay.
 
 **Data parallelism.** Each worker runs forward and backward on its shard of the batch
-and the gradients are combined. With a loss that averages over examples, the
-full-batch gradient is the average of the shard gradients *weighted by shard size*:
+and the gradients are combined. With a loss :math:`\mathcal{L}` that averages over
+examples (:math:`\mathcal{L}_k` is the loss on shard :math:`k`, of :math:`N_k` examples),
+the full-batch gradient is the average of the shard gradients *weighted by shard size*:
 
 .. math::
 
-   \frac{\partial L}{\partial W} = \sum_k \frac{N_k}{N}\,
-   \frac{\partial L_k}{\partial W}, \qquad N = \sum_k N_k .
+   \frac{\partial \mathcal{L}}{\partial W} = \sum_k \frac{N_k}{N}\,
+   \frac{\partial \mathcal{L}_k}{\partial W}, \qquad N = \sum_k N_k .
 
-**Weight decay.** Gradient descent on :math:`L + \tfrac{\lambda}{2}\lVert W\rVert^2`
-takes the step :math:`W \leftarrow W - \alpha(\partial L/\partial W + \lambda W)
-= (1 - \alpha\lambda)W - \alpha\,\partial L/\partial W`, which is
+**Weight decay.** Gradient descent on the penalized loss
+:math:`\mathcal{L} + \tfrac{\lambda}{2}\lVert W\rVert^2` takes the step
+:math:`W \leftarrow W - \alpha(\partial \mathcal{L}/\partial W + \lambda W)
+= (1 - \alpha\lambda)W - \alpha\,\partial \mathcal{L}/\partial W`, which is
 ``bp.SGD(lr=alpha, weight_decay=lam)``.
 """
 from __future__ import annotations
@@ -108,7 +110,8 @@ def _ref_weight_decay(W: np.ndarray, dW: np.ndarray, lr: float, lam: float) -> n
 @expects("decay_step(W, dW, lr, lam) -> W_new")
 def check_weight_decay_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(W, dW, lr, lam) -> W_new``: one SGD step on
-    :math:`L + \tfrac{\lambda}{2}\lVert W \rVert^2` given :math:`\partial L/\partial W`.
+    :math:`\mathcal{L} + \tfrac{\lambda}{2}\lVert W \rVert^2` (the loss plus the penalty)
+    given :math:`\partial \mathcal{L}/\partial W`.
 
     Rule: ``W_new`` is a new array; changing ``W`` in place fails.
     """

@@ -13,9 +13,11 @@ It carries
 ReLU, leaky ReLU and ELU are ``Piecewise``. The value of a derivative at the kink
 :math:`z = 0` is a *convention*, not a result: it is whichever branch the condition
 ``z > 0`` leaves 0 to, and the conditions are written so that it matches ``bp`` (and
-PyTorch): 0 for ReLU, 0.01 for leaky ReLU (ELU with :math:`\alpha = 1` is 1 from both
-sides). ``sympy.diff(sympy.Max(0, z))`` would give ``Heaviside(z)``, which is 1/2 at 0. Softmax maps a whole vector,
-so it lives in :data:`SOFTMAX` with its Jacobian :math:`\operatorname{diag}(s) - s s^\top`.
+PyTorch): 0 for ReLU, 0.01 for leaky ReLU (ELU, :math:`z` for :math:`z > 0` and
+:math:`e^z - 1` for :math:`z \le 0`, with its left piece unscaled as in PyTorch's default
+``alpha=1.0``, has derivative 1 from both sides). ``sympy.diff(sympy.Max(0, z))`` would
+give ``Heaviside(z)``, which is 1/2 at 0. Softmax maps a whole vector, so it lives in
+:data:`SOFTMAX` with its Jacobian :math:`\operatorname{diag}(s) - s s^\top`.
 
 >>> import sympy as sp
 >>> from bp.symbolic import ACTIVATIONS
@@ -73,6 +75,7 @@ def _silu_textbook(z):
 
 
 def _elu(z):
+    """ELU with its left piece unscaled: z for z > 0, exp(z) - 1 for z <= 0."""
     return sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True))
 
 
