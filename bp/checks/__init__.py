@@ -32,6 +32,7 @@ from .autodiff import check_reverse_sweep, check_topological_order
 from .parallel import check_data_parallel, check_weight_decay_step
 from .training import check_training_iteration
 from .recurrent import check_bptt
+from .attention import check_attention_backward
 
 __all__ = ["CheckResult", "compare", "SIGNATURES", "signatures"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -48,3 +49,4 @@ __all__ += ["check_reverse_sweep", "check_topological_order"]
 __all__ += ["check_data_parallel", "check_weight_decay_step"]
 __all__ += ["check_training_iteration"]
 __all__ += ["check_bptt"]
+__all__ += ["check_attention_backward"]
