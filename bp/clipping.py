@@ -45,6 +45,17 @@ def _arrays(grads: Iterable[np.ndarray | None] | Mapping[str, np.ndarray | None]
     return arrays
 
 
+def check_max_norm(value: float, name: str = "max_norm",
+                   where: str = "clip_grad_norm") -> float:
+    """``value`` as a float, or a ``TypeError``/``ValueError`` naming ``name`` unless it
+    is a positive finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{where}: {name} must be a positive finite number, got {value}")
+    return float(value)
+
+
 def clip_grad_norm(grads: Iterable[np.ndarray | None] | Mapping[str, np.ndarray | None],
                    max_norm: float, error_if_nonfinite: bool = False) -> float:
     r"""Rescale ``grads`` in place so that their global 2-norm is at most ``max_norm``.
@@ -74,12 +85,7 @@ def clip_grad_norm(grads: Iterable[np.ndarray | None] | Mapping[str, np.ndarray 
     >>> [a.round(6).tolist() for a in g]
     [[0.6, 0.0], [[0.8]]]
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.number)):
-        raise TypeError(f"clip_grad_norm: max_norm must be a number, got "
-                        f"{type(max_norm).__name__}")
-    if not np.isfinite(max_norm) or max_norm <= 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be a positive finite number, "
-                         f"got {max_norm}")
+    max_norm = check_max_norm(max_norm, "max_norm", "clip_grad_norm")
     arrays = _arrays(grads)
     if not arrays:
         return 0.0
@@ -95,3 +101,14 @@ def clip_grad_norm(grads: Iterable[np.ndarray | None] | Mapping[str, np.ndarray 
         for g in arrays:
             g *= g.dtype.type(factor)
     return total
+
+
+def clip_network(net, max_norm: float) -> float:
+    r"""Clip all the gradients of ``net``'s last backward together (:func:`clip_grad_norm`
+    over ``net.gradients()``); return their global norm before clipping.
+
+    :func:`bp.fit` calls it with ``clip_norm`` between backward and the optimizer's
+    step, as ``loss.backward(); clip_grad_norm_(model.parameters(), c); opt.step()`` in
+    PyTorch.
+    """
+    return clip_grad_norm([g for _, _, g in net.gradients()], max_norm)

@@ -7,70 +7,20 @@ epoch from a seeded generator, so a run is reproducible.
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._validation import as_labels, asarray, check_positive_int
+from .clipping import check_max_norm, clip_network
 from .divergence import TrainingDiverged, check_finite_weights, diverged
 from .early_stopping import BestWeights
 from .evaluation import eval_mode, train_mode
+from .history import History, _epoch_bar, _in_notebook, _progress_on  # noqa: F401
 from .init import as_generator
 from .losses import as_targets
 from .optimizers import Optimizer, get_optimizer
 from .schedules import apply as apply_schedule, check_schedule
-
-
-@dataclass
-class History:
-    """Per-epoch metrics: ``loss`` and, when they apply, ``accuracy``, ``val_loss``,
-    ``val_accuracy``. Index it like a dict: ``history["loss"]``. With early stopping,
-    ``best_epoch`` is the (1-based) epoch of the lowest ``val_loss``."""
-
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    best_epoch: int | None = None
-
-    def append(self, name: str, value: float) -> None:
-        self.metrics.setdefault(name, []).append(float(value))
-
-    def __getitem__(self, name: str) -> list[float]:
-        return self.metrics[name]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.metrics
-
-    def keys(self):
-        return self.metrics.keys()
-
-    def __len__(self) -> int:
-        return len(self.metrics.get("loss", []))
-
-    def __repr__(self) -> str:
-        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.metrics.items() if v)
-        return f"History({len(self)} epochs; last: {last})"
-
-
-def _in_notebook() -> bool:
-    shell = sys.modules.get("IPython")
-    if shell is None:
-        return False
-    ip = shell.get_ipython() if hasattr(shell, "get_ipython") else None
-    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
-
-
-def _progress_on(progress: bool | None) -> bool:
-    if progress is None:
-        return sys.stderr.isatty() or _in_notebook()
-    return bool(progress)
-
-
-def _epoch_bar(epochs: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm.std import tqdm  # plain text: works in a terminal and in a notebook
-    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=True)
 
 
 def _evaluate(net, X: np.ndarray, Y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
@@ -110,7 +60,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         optimizer: Optimizer | str | None = None, shuffle: bool = True,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
         progress: bool | None = None, schedule: Any = None,
-        patience: int | None = None, restore_best: bool = False) -> History:
+        patience: int | None = None, restore_best: bool = False,
+        clip_norm: float | None = None) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -139,6 +90,10 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     restore_best : bool
         At the end, set the weights back to those of the epoch with the lowest
         ``val_loss`` (``history.best_epoch``); needs ``validation``.
+    clip_norm : float or None
+        Clip by global norm (:func:`bp.clip_grad_norm`) after every backward, before
+        the optimizer's step: all gradients together are scaled by
+        ``min(1, clip_norm / (norm + 1e-6))``. ``None``: no clipping.
 
     Returns
     -------
@@ -146,7 +101,9 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Per epoch: ``loss``, the mean over the epoch's examples of the batch losses
         as each batch was seen (before its step); for classification losses
         ``accuracy``, measured the same way (as Keras does: no extra pass over the
-        data); and ``val_loss``, ``val_accuracy`` after the epoch if asked for.
+        data); ``val_loss``, ``val_accuracy`` after the epoch if asked for; and with
+        ``clip_norm``, ``grad_norm`` (the mean over the epoch's steps of the norm
+        before clipping) and ``clipped`` (the fraction of steps clipped).
 
     Raises
     ------
@@ -178,6 +135,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     opt = get_optimizer(optimizer)
     if schedule is not None:
         schedule = check_schedule(schedule)
+    if clip_norm is not None:
+        clip_norm = check_max_norm(clip_norm, "clip_norm", "fit")
     rng = as_generator(seed, "seed")
     history = History()
     S = X.shape[0]                                         # training-set size
@@ -191,7 +150,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(S) if shuffle else np.arange(S)
-            running, correct = 0.0, 0.0
+            running, correct, norms = 0.0, 0.0, []
             # over/invalid are reported as divergence (one errstate per epoch, not per batch)
             with np.errstate(over="ignore", invalid="ignore"):
                 for b, start in enumerate(range(0, S, batch_size), start=1):
@@ -207,6 +166,8 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
                     net._backward(yb, delta_L)
+                    if clip_norm is not None:              # between backward and step
+                        norms.append(clip_network(net, clip_norm))
                     if schedule is not None:
                         apply_schedule(schedule, opt)
                     opt.step(net)
@@ -223,6 +184,9 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             history.append("loss", running / S)
             if net.is_classifier:
                 history.append("accuracy", correct / S)
+            if norms:
+                history.append("grad_norm", np.mean(norms))
+                history.append("clipped", np.mean(np.array(norms) > clip_norm))
             if validation is not None:
                 with eval_mode(net):                       # then back to training
                     vl, va = _evaluate(net, Xv, Yv, 1024)

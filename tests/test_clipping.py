@@ -117,3 +117,80 @@ def test_matches_torch_clip_grad_norm(max_norm):
     assert total == pytest.approx(ref.item(), rel=1e-14)
     for p, a in zip(params, g):
         np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-14, atol=0)
+
+
+# ----------------------------------------------------------- fit(clip_norm=...)
+def _rnn_net(seed=0):
+    return bp.Network([bp.RNN(2, 6, rng=seed), bp.Dense(6, 1, "identity", rng=seed + 1)],
+                      loss="mse", input_shape=(7, 2))
+
+
+def _seq_data(n=16, seed=0):
+    gen = np.random.default_rng(seed)
+    return gen.normal(size=(n, 7, 2)), 50 * gen.normal(size=(n, 1))   # large targets
+
+
+def _flat(net):
+    return np.concatenate([p.ravel() for _, _, p in net.parameters()])
+
+
+@pytest.mark.parametrize("clip_norm", [0.5, 2.0])
+def test_fit_clips_the_step_to_lr_times_clip_norm_in_the_gradients_direction(clip_norm):
+    X, Y = _seq_data()
+    net, ref = _rnn_net(), _rnn_net()
+    before = _flat(net)
+    hist = net.fit(X, Y, epochs=1, batch_size=16, optimizer=bp.SGD(0.1),
+                   clip_norm=clip_norm, shuffle=False, progress=False)
+    ref.loss(X, Y)
+    ref.backward(Y)
+    g = np.concatenate([g.ravel() for _, _, g in ref.gradients()])
+    total = np.linalg.norm(g)
+    assert total > 10 * clip_norm                     # the step is really clipped
+    step = _flat(net) - before
+    assert np.linalg.norm(step) == pytest.approx(0.1 * clip_norm, rel=1e-6)
+    np.testing.assert_allclose(step, -0.1 * g * clip_norm / (total + 1e-6), rtol=1e-10,
+                               atol=1e-15)
+    assert hist["grad_norm"] == [pytest.approx(total, rel=1e-12)]
+    assert hist["clipped"] == [1.0]
+
+
+def test_fit_without_clipping_or_below_the_threshold_is_unchanged():
+    X, Y = _seq_data(seed=1)
+    plain, loose = _rnn_net(), _rnn_net()
+    h0 = plain.fit(X, Y, epochs=2, batch_size=4, optimizer=bp.SGD(1e-4), progress=False)
+    h1 = loose.fit(X, Y, epochs=2, batch_size=4, optimizer=bp.SGD(1e-4), progress=False,
+                   clip_norm=1e12)
+    np.testing.assert_array_equal(_flat(plain), _flat(loose))
+    assert "grad_norm" not in h0 and h1["clipped"] == [0.0, 0.0]
+    assert all(v > 1 for v in h1["grad_norm"])
+
+
+def test_clipping_keeps_training_finite_where_plain_sgd_diverges():
+    gen = np.random.default_rng(2)
+    X, Y = gen.normal(size=(16, 3)), 50 * gen.normal(size=(16, 1))
+
+    def net():
+        return bp.Network([bp.Dense(3, 8, "relu", rng=0),
+                           bp.Dense(8, 1, "identity", rng=1)], loss="mse")
+    with pytest.raises(bp.TrainingDiverged, match="loss became inf"):
+        net().fit(X, Y, epochs=20, batch_size=4, optimizer=bp.SGD(0.1), progress=False)
+    clipped = net()
+    hist = clipped.fit(X, Y, epochs=20, batch_size=4, optimizer=bp.SGD(0.1),
+                       clip_norm=1.0, progress=False)
+    assert np.all(np.isfinite(_flat(clipped))) and hist["loss"][-1] < hist["loss"][0]
+
+
+@pytest.mark.parametrize("clip_norm, err, match", [
+    (0, ValueError, r"fit: clip_norm must be a positive finite number, got 0"),
+    (-1.0, ValueError, "clip_norm.*got -1.0"), (np.nan, ValueError, "clip_norm.*got nan"),
+    (np.inf, ValueError, "clip_norm.*got inf"),
+    ("1", TypeError, "fit: clip_norm must be a number, got str"),
+    (True, TypeError, "clip_norm.*bool"),
+])
+def test_fit_rejects_a_bad_clip_norm_before_training(clip_norm, err, match):
+    X, Y = _seq_data()
+    net = _rnn_net()
+    before = _flat(net)
+    with pytest.raises(err, match=match):
+        net.fit(X, Y, epochs=1, clip_norm=clip_norm, progress=False)
+    np.testing.assert_array_equal(_flat(net), before)

@@ -33,6 +33,8 @@ from .parallel import check_data_parallel, check_weight_decay_step
 from .training import check_training_iteration
 from .layers import check_unbroadcast
 from .normalization import check_batchnorm_backward
+from .recurrent import check_bptt
+from .attention import check_attention_backward
 
 __all__ = ["CheckResult", "compare", "SIGNATURES", "signatures"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -50,3 +52,5 @@ __all__ += ["check_data_parallel", "check_weight_decay_step"]
 __all__ += ["check_training_iteration"]
 __all__ += ["check_unbroadcast"]
 __all__ += ["check_batchnorm_backward"]
+__all__ += ["check_bptt"]
+__all__ += ["check_attention_backward"]
