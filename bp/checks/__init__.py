@@ -31,6 +31,7 @@ from .neurons import check_dense_forward, check_network_forward
 from .autodiff import check_reverse_sweep, check_topological_order
 from .parallel import check_data_parallel, check_weight_decay_step
 from .training import check_training_iteration
+from .convolution import check_conv2d_backward
 
 __all__ = ["CheckResult", "compare", "SIGNATURES", "signatures"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -46,3 +47,4 @@ __all__ += ["check_dense_forward", "check_network_forward"]
 __all__ += ["check_reverse_sweep", "check_topological_order"]
 __all__ += ["check_data_parallel", "check_weight_decay_step"]
 __all__ += ["check_training_iteration"]
+__all__ += ["check_conv2d_backward"]
