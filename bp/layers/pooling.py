@@ -68,31 +68,18 @@ class MaxPool2D(_Pool2D):
     """
 
     kind = "MaxPool2D"
-    tiles = True            # stride == kernel: windows as a reshape (False: offset loop)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         self._windows(X)                                        # checks X, keeps its shape
         X = np.asarray(X)
-        if self.tiles and self.stride == self.kernel_size:     # tiles: a reshape
-            return self._forward_tiles(X)
-        offsets = self._offsets()
+        offsets = self._offsets()                               # in row-major order
         out = X[offsets[0]].copy()                              # (N, C, Ho, Wo)
-        for sl in offsets[1:]:
+        self.argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets)))
+        for o, sl in enumerate(offsets[1:], start=1):
+            later = X[sl] > out                  # strictly larger: ties keep the first
             np.maximum(out, X[sl], out=out)
-        self.argmax = np.full(out.shape, -1, dtype=np.int32)    # the first maximum:
-        for o, sl in enumerate(offsets):                        # offsets in row-major order
-            self.argmax[(X[sl] == out) & (self.argmax < 0)] = o
+            np.copyto(self.argmax, o, where=later)
         return out
-
-    def _forward_tiles(self, X: np.ndarray) -> np.ndarray:
-        """Non-overlapping windows: each window is a row of ``kh kw`` entries of a
-        reshaped copy, and ``argmax`` finds its first maximum."""
-        (kh, kw), (n, c, h, w) = self.kernel_size, X.shape
-        ho, wo = h // kh, w // kw
-        tiles = X[:, :, :ho * kh, :wo * kw].reshape(n, c, ho, kh, wo, kw)
-        rows = tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, kh * kw)
-        self.argmax = rows.argmax(axis=-1)                      # the first maximum
-        return np.take_along_axis(rows, self.argmax[..., None], axis=-1)[..., 0]
 
     def _offsets(self) -> list[tuple]:
         """One strided slice of the input per kernel offset (i, j), row-major: slice
@@ -107,24 +94,13 @@ class MaxPool2D(_Pool2D):
         """Route each ``grad_out`` entry to its window's (first) maximum."""
         if not input_grad:
             return None
-        if self.tiles and self.stride == self.kernel_size:     # one reshape back
-            return self._backward_tiles(grad_out)
         dX = np.zeros(self.X_shape, dtype=grad_out.dtype)
+        overlap = any(s < k for s, k in zip(self.stride, self.kernel_size))
         for o, sl in enumerate(self._offsets()):                # a loop over kernel offsets
-            dX[sl] += np.where(self.argmax == o, grad_out, 0)
-        return dX
-
-
-    def _backward_tiles(self, grad_out: np.ndarray) -> np.ndarray:
-        (kh, kw), (n, c, h, w) = self.kernel_size, self.X_shape
-        ho, wo = grad_out.shape[2:]
-        hit = self.argmax[..., None] == np.arange(kh * kw)     # one-hot, (N, C, Ho, Wo, kh kw)
-        rows = np.where(hit, grad_out[..., None], grad_out.dtype.type(0))
-        tiles = rows.reshape(n, c, ho, wo, kh, kw).transpose(0, 1, 2, 4, 3, 5)
-        if (ho * kh, wo * kw) == (h, w):
-            return tiles.reshape(n, c, h, w)
-        dX = np.zeros(self.X_shape, dtype=grad_out.dtype)       # rows/cols no window read
-        dX[:, :, :ho * kh, :wo * kw] = tiles.reshape(n, c, ho * kh, wo * kw)
+            if overlap:                                         # a pixel in several windows
+                dX[sl] += grad_out * (self.argmax == o)
+            else:                                               # each pixel in one window
+                np.multiply(grad_out, self.argmax == o, out=dX[sl])
         return dX
 
 
