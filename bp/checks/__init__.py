@@ -35,6 +35,7 @@ from .layers import check_unbroadcast
 from .normalization import check_batchnorm_backward
 from .recurrent import check_bptt
 from .attention import check_attention_backward
+from .convolution import check_conv2d_backward
 
 __all__ = ["CheckResult", "compare", "SIGNATURES", "signatures"]
 __all__ += ["check_forward_pass", "check_backward_2layer", "check_sgd_step",
@@ -54,3 +55,4 @@ __all__ += ["check_unbroadcast"]
 __all__ += ["check_batchnorm_backward"]
 __all__ += ["check_bptt"]
 __all__ += ["check_attention_backward"]
+__all__ += ["check_conv2d_backward"]

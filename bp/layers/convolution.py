@@ -171,7 +171,7 @@ class Conv2D(Layer):
         n, _, ho, wo = delta.shape
         d_col = delta.reshape(n, self.out_channels, ho * wo)
         W_mat = self.W.reshape(self.out_channels, -1)
-        dW = np.tensordot(d_col, self.cols, axes=([0, 2], [0, 2]))   # BP3, over positions
+        dW = (d_col @ self.cols.transpose(0, 2, 1)).sum(axis=0)     # BP3, over positions
         self.dW = dW.reshape(self.W.shape)
         self.db = d_col.sum(axis=(0, 2))                       # BP4
         if not input_grad:

@@ -72,13 +72,13 @@ class MaxPool2D(_Pool2D):
     def forward(self, X: np.ndarray) -> np.ndarray:
         self._windows(X)                                        # checks X, keeps its shape
         X = np.asarray(X)
-        offsets = self._offsets()
+        offsets = self._offsets()                               # in row-major order
         out = X[offsets[0]].copy()                              # (N, C, Ho, Wo)
-        for sl in offsets[1:]:
+        self.argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets)))
+        for o, sl in enumerate(offsets[1:], start=1):
+            later = X[sl] > out                  # strictly larger: ties keep the first
             np.maximum(out, X[sl], out=out)
-        self.argmax = np.full(out.shape, -1, dtype=np.int32)    # the first maximum:
-        for o, sl in enumerate(offsets):                        # offsets in row-major order
-            self.argmax[(X[sl] == out) & (self.argmax < 0)] = o
+            np.copyto(self.argmax, o, where=later)
         return out
 
     def _offsets(self) -> list[tuple]:
@@ -95,8 +95,12 @@ class MaxPool2D(_Pool2D):
         if not input_grad:
             return None
         dX = np.zeros(self.X_shape, dtype=grad_out.dtype)
+        overlap = any(s < k for s, k in zip(self.stride, self.kernel_size))
         for o, sl in enumerate(self._offsets()):                # a loop over kernel offsets
-            dX[sl] += np.where(self.argmax == o, grad_out, 0)
+            if overlap:                                         # a pixel in several windows
+                dX[sl] += grad_out * (self.argmax == o)
+            else:                                               # each pixel in one window
+                np.multiply(grad_out, self.argmax == o, out=dX[sl])
         return dX
 
 
