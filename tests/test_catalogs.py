@@ -94,3 +94,13 @@ def test_the_kept_pattern_catches_a_dropped_role_and_altered_math():
     assert kept(source) != kept("见记号一章，其中 $z = Wa + b$ 与 `bp.Dense`。")
     assert kept(source) != kept("见 {ref}`notation`，其中 $z = aW + b$ 与 `bp.Dense`。")
     assert kept(source) != kept("见 {ref}`notation`，其中 $z = Wa + b$ 与 bp.Dense。")
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_no_message_splits_a_formula(path):
+    """A source line that starts with "+ " or "- " inside a paragraph's `$...$` starts a
+    list item in Markdown: the paragraph, and its formula, are cut in two (in both
+    editions). Every message must then hold an even number of unescaped `$`."""
+    split = [m.id[:70] for m in messages(path)
+             if len(re.findall(r"(?<!\\)\$", m.id)) % 2]
+    assert not split, f"{path.name}: a formula cut by a line break: {split}"
