@@ -72,3 +72,13 @@ def test_chapters_keep_the_book_figure_style(name):
     assert not low, f"{name} overrides the book's figure style: {low}"
     small = re.findall(r"fontsize\s*=\s*([\d.]+)", text)
     assert all(float(v) >= 9 for v in small), f"{name}: text smaller than 9 pt: {small}"
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_chapters_hold_no_tab_or_control_character(name):
+    """A tab in a chapter is almost always a `\\t` of LaTeX (`\\text`, `\\tau`) written
+    by a script through an unescaped string: the formula then renders wrongly."""
+    text = (ROOT / f"{name}.md").read_text(encoding="utf-8")
+    bad = [(i, line) for i, line in enumerate(text.splitlines(), 1)
+           if re.search(r"[\x00-\x08\x09\x0b-\x1f]", line)]
+    assert not bad, f"{name}: control characters on lines {[i for i, _ in bad][:10]}"

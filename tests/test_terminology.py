@@ -44,6 +44,7 @@ SENSES: dict[str, dict[str, str]] = {
     "epoch": {"轮": "'every epoch' (每一轮, 逐轮): 轮 is the measure word of 轮次"},
     "batch": {"批": "'a batch of N examples' (一批 N 个样本): 批 is the measure word"},
     "precision": {"精度": "numerical precision ('float64 precision'), not the metric"},
+    "kernel": {"内核": "a Jupyter kernel (the process that runs a notebook's code)"},
 }
 
 #: The book's term -> rival renderings it does not use: other textbooks' terms (the

@@ -6,7 +6,8 @@ an entry's "introduced in" line (``→ {ref}`chapter` § Section, eq. {eq}`x`; i
 ...``) is the section's title as the Chinese edition already translates it in that
 chapter's catalog. ``python tools/edition.py update`` runs :func:`fill` after
 updating the catalogs; it fills only empty (or fuzzy) messages, and leaves an
-"introduced in" line empty while its section's chapter is untranslated.
+"introduced in" line empty while its section's chapter is untranslated (a fuzzy guess
+for such a line is emptied: it is another line's translation).
 """
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def fill(catalogs: Path) -> int:
         if not m.id or (m.string and not m.fuzzy):
             continue
         new = m.id if carried_over(m.id) else where_line(m.id, titles)
+        if new is None and m.fuzzy and WHERE.fullmatch(m.id):
+            new = ""                   # sphinx-intl's guess from a neighbour: not a line
         if new is not None:
             m.string = new
             m.flags.discard("fuzzy")
