@@ -80,7 +80,7 @@ def toc_parts(toc_file: Path = ROOT / "_toc.yml") -> tuple[str, list[tuple[str, 
 
 #: Adds the cover, the contents (with placeholder page numbers) and the part headings;
 #: returns the chapters in order as {doc, title, part}.
-PREPARE = """([title, subtitle, byline, root, parts, contentsTitle]) => {
+PREPARE = r"""([title, subtitle, byline, root, parts, contentsTitle]) => {
     const heading = (doc) => {
         const span = doc === root ? null : document.getElementById('document-' + doc);
         const section = span ? span.nextElementSibling
