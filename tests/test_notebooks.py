@@ -82,3 +82,41 @@ def test_chapters_hold_no_tab_or_control_character(name):
     bad = [(i, line) for i, line in enumerate(text.splitlines(), 1)
            if re.search(r"[\x00-\x08\x09\x0b-\x1f]", line)]
     assert not bad, f"{name}: control characters on lines {[i for i, _ in bad][:10]}"
+
+
+
+FIGURE = re.compile(r"^(`{3,}|:{3,})\{(glue:figure|figure)\}.*$", re.M)
+
+
+def figures_without_alt(text: str) -> list[int]:
+    """Lines of the ``figure``/``glue:figure`` directives in ``text`` whose ``:alt:``
+    option is missing or shorter than 20 characters."""
+    missing = []
+    for match in FIGURE.finditer(text):
+        options = []
+        for line in text[match.end() + 1:].splitlines():
+            if not line.startswith(":"):
+                break
+            options.append(line)
+        alt = next((o[len(":alt:"):].strip() for o in options if o.startswith(":alt:")), "")
+        if len(alt) < 20:
+            missing.append(text[:match.start()].count("\n") + 1)
+    return missing
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_every_figure_has_alt_text(name):
+    """A reader who cannot see a figure gets its description: every ``figure`` and
+    ``glue:figure`` directive carries an ``:alt:`` option of a sentence or more."""
+    missing = figures_without_alt((ROOT / f"{name}.md").read_text(encoding="utf-8"))
+    assert not missing, f"{name}: figures without alt text on lines {missing}"
+
+
+def test_the_alt_text_check_catches_a_figure_without_one():
+    bare = "Text.\n\n```{glue:figure} fig-x\n:name: fig-x\n\nCaption.\n```\n"
+    short = "```{figure} a.png\n:name: fig-a\n:alt: a plot\n\nCaption.\n```\n"
+    good = ("```{glue:figure} fig-x\n:name: fig-x\n:alt: The loss falls with every "
+            "step.\n\nCaption.\n```\n")
+    assert figures_without_alt(bare) == [3]
+    assert figures_without_alt(short) == [1]
+    assert figures_without_alt(good) == []
