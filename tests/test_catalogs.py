@@ -26,7 +26,8 @@ CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
 TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq",
                          "bibliography", "losses", "gradient-derivation", "algorithm",
                          "gradient-checking", "optimizers", "vanishing-gradients",
-                         "project-digits", "neurons", "activations"}
+                         "project-digits", "neurons", "activations",
+                         "gradient-descent"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
