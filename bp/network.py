@@ -243,9 +243,9 @@ class Network(Evaluation):
 
     def _backward(self, Y: np.ndarray, delta_L: np.ndarray | None = None) -> None:
         delta = self.output_delta(Y) if delta_L is None else delta_L    # BP1
-        grad = delta                  # enters the output Dense as its delta (backward_delta)
-        for backward, input_grad in reversed(self._backs):   # last layer first: Dense's is
-            grad = backward(grad, input_grad)    # BP2's f'(Z), BP3, BP4, then delta @ W
+        grad = delta           # enters the output Dense as its delta (backward_delta)
+        for backward, input_grad in reversed(self._backs):   # last layer first
+            grad = backward(grad, input_grad)    # Dense: f'(Z), BP3, BP4, delta @ W
 
     # --------------------------------------------------------------- training
     def fit(self, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,

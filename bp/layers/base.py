@@ -48,7 +48,7 @@ class Layer:
 
     # ---------------------------------------------------------------- protocol
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Compute the output for a batch ``x`` and cache what :meth:`backward` needs."""
+        """Compute the output for a batch ``x``; cache what :meth:`backward` needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:

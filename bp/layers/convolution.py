@@ -60,14 +60,16 @@ def out_size(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
 
 
 def windows(x: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
-    """A read-only view ``(N, C, H_o, W_o, kh, kw)`` of every receptive field of ``x``."""
+    """A read-only view ``(N, C, H_o, W_o, kh, kw)``: every receptive field of
+    ``x``."""
     view = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(2, 3))
     return view[:, :, ::stride[0], ::stride[1]]
 
 
 def scatter(cols: np.ndarray, shape: tuple, stride: tuple) -> np.ndarray:
     """col2im: add ``cols`` (N, C, H_o, W_o, kh, kw) into a zero array of ``shape``
-    (N, C, H, W) at the pixels each window read; one strided ``+=`` per kernel offset."""
+    (N, C, H, W) at the pixels each window read; one strided ``+=`` per kernel
+    offset."""
     out = np.zeros(shape, dtype=cols.dtype)
     _, _, ho, wo, kh, kw = cols.shape
     for i in range(kh):
@@ -164,20 +166,22 @@ class Conv2D(Layer):
         self.A = self.activation.f(self.Z)
         return self.A
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """``grad_out`` = dL/dA (N, out, H_o, W_o) -> dL/dX (N, in, H, W)."""
         delta = grad_out * self.activation.df(self.Z)          # BP2's local factor
         self.delta = delta
         n, _, ho, wo = delta.shape
         d_col = delta.reshape(n, self.out_channels, ho * wo)
         W_mat = self.W.reshape(self.out_channels, -1)
-        dW = (d_col @ self.cols.transpose(0, 2, 1)).sum(axis=0)     # BP3, over positions
+        dW = (d_col @ self.cols.transpose(0, 2, 1)).sum(axis=0)   # BP3, over positions
         self.dW = dW.reshape(self.W.shape)
         self.db = d_col.sum(axis=(0, 2))                       # BP4
         if not input_grad:
             return None
         c, (kh, kw) = self.in_channels, self.kernel_size
-        d_cols = (W_mat.T @ d_col).reshape(n, c, kh, kw, ho, wo).transpose(0, 1, 4, 5, 2, 3)
+        d_cols = (W_mat.T @ d_col).reshape(n, c, kh, kw, ho, wo)
+        d_cols = d_cols.transpose(0, 1, 4, 5, 2, 3)  # (N, C, H_o, W_o, kh, kw)
         dXp = scatter(d_cols, self.padded_shape, self.stride)  # col2im
         (ph, pw), (h, w) = self.padding, self.X_shape[2:]
         return dXp[:, :, ph:ph + h, pw:pw + w]

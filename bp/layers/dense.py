@@ -107,19 +107,22 @@ class Dense(Layer):
         A : ndarray, shape (batch, n_out)
             A copy of the cached ``self.A``: editing it cannot corrupt a later backward
             pass (as with :meth:`bp.Network.forward`). ``A_prev`` itself is cached
-            without a copy (when it has the layer's dtype), so that a layer can share the
-            previous layer's ``A`` as :class:`bp.Network` does: do not change it before
-            the backward pass (:meth:`bp.Network.forward` copies its ``X``).
+            without a copy (when it has the layer's dtype), so that a layer can share
+            the previous layer's ``A`` as :class:`bp.Network` does: do not change it
+            before the backward pass (:meth:`bp.Network.forward` copies its ``X``).
         """
         if check:
-            A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in, where=self.name)
+            A_prev = as_matrix(A_prev, "input", self.dtype, n_cols=self.n_in,
+                               where=self.name)
         self.A_prev = A_prev
         self.Z = A_prev @ self.W.T + self.b
         self.A = self.activation.f(self.Z)
         return self.A.copy() if check else self.A
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        r"""The layer protocol's backward: ``grad_out`` is :math:`\partial\mathcal L/\partial A`.
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        r"""The layer protocol's backward: ``grad_out`` is
+        :math:`\partial\mathcal L/\partial A`.
 
         Parameters
         ----------
@@ -136,16 +139,17 @@ class Dense(Layer):
         if f.elementwise:
             delta = grad_out * f.df(self.Z)                  # BP2's local factor f'(Z)
         else:
-            delta = f.vjp(self.Z, self.A, grad_out)          # softmax: J^T grad_out per row
+            delta = f.vjp(self.Z, self.A, grad_out)          # softmax: J^T grad_out
         return self.backward_delta(delta, input_grad)
 
-    def backward_delta(self, delta: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward_delta(self, delta: np.ndarray,
+                       input_grad: bool = True) -> np.ndarray | None:
         r"""BP3 and BP4 for a given :math:`\delta = \partial\mathcal L/\partial Z`
         (shape (batch, n_out)); returns :math:`\delta W = \partial\mathcal L/\partial
         A_{prev}`, BP2's sum over this layer's neurons (``None`` if not ``input_grad``).
         The network's BP1 enters the output layer here."""
         self.delta = delta
-        self.dW = self.db = None                             # (freed first: peak memory)
+        self.dW = self.db = None                             # freed first: peak memory
         self.dW = delta.T @ self.A_prev                      # BP3
         self.db = delta.sum(axis=0)                          # BP4
         return delta @ self.W if input_grad else None        # dL/dA_prev, for BP2 below

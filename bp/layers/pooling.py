@@ -90,16 +90,17 @@ class MaxPool2D(_Pool2D):
         return [(slice(None), slice(None), slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))
                 for i in range(kh) for j in range(kw)]
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Route each ``grad_out`` entry to its window's (first) maximum."""
         if not input_grad:
             return None
         dX = np.zeros(self.X_shape, dtype=grad_out.dtype)
         overlap = any(s < k for s, k in zip(self.stride, self.kernel_size))
-        for o, sl in enumerate(self._offsets()):                # a loop over kernel offsets
-            if overlap:                                         # a pixel in several windows
+        for o, sl in enumerate(self._offsets()):       # a loop over kernel offsets
+            if overlap:                                # a pixel in several windows
                 dX[sl] += grad_out * (self.argmax == o)
-            else:                                               # each pixel in one window
+            else:                                      # each pixel in one window
                 np.multiply(grad_out, self.argmax == o, out=dX[sl])
         return dX
 
@@ -119,7 +120,8 @@ class AvgPool2D(_Pool2D):
     def forward(self, X: np.ndarray) -> np.ndarray:
         return self._windows(X).mean(axis=(-2, -1))
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Spread each ``grad_out`` entry evenly over its window."""
         if not input_grad:
             return None
@@ -151,6 +153,7 @@ class Flatten(Layer):
         self.X_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Reshape ``grad_out`` (N, features) back to the input's shape."""
         return grad_out.reshape(self.X_shape) if input_grad else None

@@ -27,7 +27,8 @@ Operand = Any            # a Tensor, a number, or an array of floats (a constant
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added to or stretched in ``shape``."""
+    """Sum ``grad`` over the axes that broadcasting added to or stretched in
+    ``shape``."""
     lead = grad.ndim - len(shape)
     grad = grad.sum(axis=tuple(range(lead))) if lead else grad
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -147,21 +148,23 @@ class Tensor(ShapeOps):
         return Tensor._result(x ** k, ((self, lambda g: g * slope()),), f"**{k}")
 
     def __matmul__(self, other: Operand) -> Tensor:
-        """``A @ B`` for ``A`` (..., n, k) and ``B`` (..., k, m): :math:`\\bar A = \\bar Y
-        B^\\top`, :math:`\\bar B = A^\\top \\bar Y` (summed over broadcast batch axes)."""
+        """``A @ B`` for ``A`` (..., n, k) and ``B`` (..., k, m):
+        :math:`\\bar A = \\bar Y B^\\top`, :math:`\\bar B = A^\\top \\bar Y`
+        (summed over broadcast batch axes)."""
         other = self.lift(other)
         a, b = self.data, other.data
         if a.ndim < 2 or b.ndim < 2:
-            raise ValueError(f"Tensor @: both operands must be at least 2-D, got shapes "
-                             f"{a.shape} and {b.shape}; reshape a vector to (1, n) or (n, 1)")
+            raise ValueError(f"Tensor @: both operands must be at least 2-D, got "
+                             f"shapes {a.shape} and {b.shape}; reshape a vector to "
+                             "(1, n) or (n, 1)")
         if a.shape[-1] != b.shape[-2]:
             raise ValueError(f"Tensor @: shapes {a.shape} and {b.shape} do not align "
                              f"({a.shape[-1]} columns against {b.shape[-2]} rows)")
         try:
             data = a @ b
         except ValueError:
-            raise ValueError(f"Tensor @: batch axes of shapes {a.shape} and {b.shape} do "
-                             "not broadcast together") from None
+            raise ValueError(f"Tensor @: batch axes of shapes {a.shape} and {b.shape} "
+                             "do not broadcast together") from None
         return Tensor._result(data, (
             (self, lambda g: unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)),
             (other, lambda g: unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape))), "@")
@@ -210,8 +213,8 @@ class Tensor(ShapeOps):
         Parameters
         ----------
         grad : array_like, optional
-            :math:`\\bar y`, the shape of ``self``; may be left out only for a tensor with
-            one element (a loss), where it is 1.
+            :math:`\\bar y`, the shape of ``self``; may be left out only for a tensor
+            with one element (a loss), where it is 1.
 
         Gradients are reset first (unlike PyTorch, which adds to ``.grad`` until
         ``zero_grad``), then *accumulated* over every path: a tensor used twice gets the
@@ -220,12 +223,13 @@ class Tensor(ShapeOps):
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(f"backward on a tensor of shape {self.shape} needs "
-                                 "grad= of that shape (only a scalar loss defaults to 1)")
+                                 "grad= of that shape (only a scalar loss defaults "
+                                 "to 1)")
             grad = np.ones_like(self.data)
         grad = _float_array(grad, "backward's grad")
         if grad.shape != self.shape:
-            raise ValueError(f"backward's grad must have the tensor's shape {self.shape}, "
-                             f"got {grad.shape}")
+            raise ValueError("backward's grad must have the tensor's shape "
+                             f"{self.shape}, got {grad.shape}")
         order = self.topological_order()
         for node in order:
             node.grad = np.zeros_like(node.data)

@@ -42,7 +42,8 @@ class ShapeOps:
         kept, _ = _kept_shape(x.shape, axis)
         y = np.asarray(x.sum(axis=axis, keepdims=keepdims))
         return self._result(y, (
-            (self, lambda g: np.broadcast_to(np.reshape(g, kept), x.shape).copy()),), "sum")
+            (self, lambda g: np.broadcast_to(np.reshape(g, kept), x.shape).copy()),),
+            "sum")
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis``: the sum divided by the number of entries summed."""
