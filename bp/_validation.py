@@ -189,8 +189,8 @@ def as_targets(Y, P: Array, loss: Any, where: str = "") -> Array:
 
     Parameters
     ----------
-    Y : array_like, shape (batch, m), or (batch,)
-    P : ndarray, shape (batch, m)
+    Y : array_like, shape (batch, n_L), or (batch,)
+    P : ndarray, shape (batch, n_L)
         The prediction (only its shape and dtype are used).
     loss : bp.losses.Loss
         Its ``categorical``, ``targets`` (domain) and ``name`` are used.

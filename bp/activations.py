@@ -6,7 +6,7 @@ registry :data:`ACTIVATIONS`; look one up with :func:`get_activation`. GELU, SiL
 ELU are defined in :mod:`bp.smooth_relus` and registered here.
 
 During the backward pass an element-wise activation contributes the factor
-:math:`f'(z)` of :math:`\delta = \frac{\partial L}{\partial a} \odot f'(z)`. Softmax
+:math:`f'(z)` of :math:`\delta = \frac{\partial ℒ}{\partial a} \odot f'(z)`. Softmax
 has a full Jacobian :math:`J = \operatorname{diag}(s) - s s^\top` per example, so it
 offers :meth:`Activation.vjp` (the vector-Jacobian product) instead.
 
@@ -196,8 +196,8 @@ class Activation:
         return self.df(z) if self.elementwise else self.jacobian(z)
 
     def vjp(self, z: Array, a: Array, g: Array) -> Array:
-        r"""Given :math:`g = \partial L/\partial a` (and ``a = f(z)``), return
-        :math:`\partial L/\partial z`: :math:`g \odot f'(z)` element-wise, else
+        r"""Given :math:`g = \partial ℒ/\partial a` (and ``a = f(z)``), return
+        :math:`\partial ℒ/\partial z`: :math:`g \odot f'(z)` element-wise, else
         :math:`g J` per row."""
         return g * self.df(z) if self.elementwise else self.vjp_fn(z, a, g)
 

@@ -5,7 +5,7 @@ derivative of the operation that made it. :meth:`Value.backward` visits the grap
 reverse topological order and applies the chain rule,
 
 .. math:: \bar v_i = \sum_{j:\ i \to j} \bar v_j \, \frac{\partial v_j}{\partial v_i},
-          \qquad \bar v = \frac{\partial L}{\partial v},
+          \qquad \bar v = \frac{\partial ℒ}{\partial v},
 
 so one backward pass yields the derivative of the output with respect to *every*
 input, at a cost of a small multiple of the forward pass. This is what backpropagation
@@ -56,7 +56,7 @@ def topological_order(root: Any) -> list:
 
 
 class Value:
-    """A scalar in a computational graph, with ``grad`` = :math:`\\partial L/\\partial` self.
+    """A scalar in a computational graph, with ``grad`` = :math:`\\partial ℒ/\\partial` self.
 
     Parameters
     ----------

@@ -2,7 +2,7 @@ r"""Gradient checking: compare backpropagation with finite differences.
 
 The centered difference
 
-.. math:: \frac{\partial L}{\partial \theta_i} \approx
+.. math:: \frac{\partial ℒ}{\partial \theta_i} \approx
           \frac{L(\theta + \epsilon e_i) - L(\theta - \epsilon e_i)}{2\epsilon}
 
 has error :math:`O(\epsilon^2)` (the one-sided difference only :math:`O(\epsilon)`),

@@ -13,7 +13,7 @@ name                      PyTorch counterpart                   averaged over
 ========================  ====================================  ===========================
 
 ``value(P, Y)`` returns a Python float and ``grad(P, Y)`` returns
-:math:`\partial L / \partial P` with the shape and dtype of ``P``. Targets ``Y`` have the
+:math:`\partial ℒ / \partial P` with the shape and dtype of ``P``. Targets ``Y`` have the
 shape of ``P``; the two categorical losses also take a 1-D array of integer labels.
 The checked entry points (calling a :class:`Loss`, :meth:`Loss.gradient`, and the
 network) also check the domain: ``bce`` targets and predictions in [0, 1], categorical
@@ -22,7 +22,7 @@ gradient is exactly :math:`(\hat y - y)/N`).
 
 *Fused* pairs. A softmax output with ``cross_entropy`` has the simple error term
 :math:`\delta^L = (\hat y - y)/N`, a sigmoid output with ``bce``
-:math:`\delta^L = (\hat y - y)/(N m)`: the :math:`1/(\hat y(1-\hat y))` of the loss
+:math:`\delta^L = (\hat y - y)/(N n_L)`: the :math:`1/(\hat y(1-\hat y))` of the loss
 cancels the :math:`\hat y(1-\hat y)` of the sigmoid (and likewise for softmax).
 :data:`FUSED` holds these pairs; the network uses them because they are exact,
 cheaper, and stay right where the unfused product is 0/0 (a saturated output,
@@ -53,25 +53,25 @@ def _clamped_log(p: Array) -> Array:
 
 
 def mse(P: Array, Y: Array) -> float:
-    r""":math:`L = \frac{1}{N m}\sum_{n,i} (\hat y_{ni} - y_{ni})^2`, mean over all elements."""
+    r""":math:`ℒ = \frac{1}{N n_L}\sum_{n,i} (\hat y_{ni} - y_{ni})^2`, mean over all elements."""
     return float(np.mean((P - Y) ** 2))
 
 
 def mse_grad(P: Array, Y: Array) -> Array:
-    r""":math:`\partial L/\partial \hat y = \frac{2}{N m}(\hat y - y)`: note the 2."""
+    r""":math:`\partial ℒ/\partial \hat y = \frac{2}{N n_L}(\hat y - y)`: note the 2."""
     return (2 / P.size) * (P - Y)
 
 
 def bce(P: Array, Y: Array) -> float:
-    r""":math:`L = -\frac{1}{N m}\sum \big[y \log \hat y + (1-y)\log(1-\hat y)\big]`."""
+    r""":math:`ℒ = -\frac{1}{N n_L}\sum \big[y \log \hat y + (1-y)\log(1-\hat y)\big]`."""
     return float(-np.mean(Y * _clamped_log(P) + (1 - Y) * _clamped_log(1 - P)))
 
 
 def bce_grad(P: Array, Y: Array) -> Array:
     r"""The gradient of :func:`bce`; the denominator is clamped at ``EPS`` as in PyTorch.
 
-    .. math:: \frac{\partial L}{\partial \hat y}
-              = \frac{1}{N m}\,\frac{\hat y - y}{\hat y (1 - \hat y)}
+    .. math:: \frac{\partial ℒ}{\partial \hat y}
+              = \frac{1}{N n_L}\,\frac{\hat y - y}{\hat y (1 - \hat y)}
     """
     return (P - Y) / np.maximum(P * (1 - P), EPS) / P.size
 
@@ -82,7 +82,7 @@ def bce_with_logits(Z: Array, Y: Array) -> float:
 
 
 def bce_with_logits_grad(Z: Array, Y: Array) -> Array:
-    r""":math:`\partial L/\partial z = (\sigma(z) - y)/(N m)`."""
+    r""":math:`\partial ℒ/\partial z = (\sigma(z) - y)/(N n_L)`."""
     return (sigmoid(Z) - Y) / Z.size
 
 
@@ -98,7 +98,7 @@ def cross_entropy(P: Array, Y: Array) -> float:
 
 
 def cross_entropy_grad(P: Array, Y: Array) -> Array:
-    r""":math:`\partial L/\partial \hat y = -\frac{1}{N}\, y / \hat y`."""
+    r""":math:`\partial ℒ/\partial \hat y = -\frac{1}{N}\, y / \hat y`."""
     return -Y / np.maximum(P, EPS) / P.shape[0]
 
 
@@ -118,7 +118,7 @@ def softmax_cross_entropy(Z: Array, Y: Array) -> float:
 
 
 def softmax_cross_entropy_grad(Z: Array, Y: Array) -> Array:
-    r""":math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N`."""
+    r""":math:`\partial ℒ/\partial z = (\operatorname{softmax}(z) - y)/N`."""
     return (softmax(Z) - Y) / Z.shape[0]
 
 
@@ -192,11 +192,11 @@ class Loss:
         return P, as_targets(Y, P, self)
 
     def decide(self, P: Array, logits: bool | None = None) -> Array:
-        """Turn outputs (or targets) ``P`` of shape (batch, m) into decisions.
+        """Turn outputs (or targets) ``P`` of shape (batch, n_L) into decisions.
 
         Categorical losses (and ``mse`` with ``m > 1``) take the argmax, giving labels
         (batch,); the others threshold every entry, at 0 for logits and 0.5 otherwise,
-        giving (batch,) for ``m == 1`` and a 0/1 array (batch, m) for several outputs.
+        giving (batch,) for ``n_L == 1`` and a 0/1 array (batch, n_L) for several outputs.
         """
         if self.categorical or (not self.classification and P.shape[1] > 1):
             return P.argmax(axis=1)
@@ -226,11 +226,11 @@ class Loss:
         return LOSSES[fused] if fused and builtin and LOSSES.get(self.name) is self else None
 
     def __call__(self, P, Y) -> float:
-        """Checked value for array-likes ``P`` (batch, m) and ``Y`` (batch, m) or labels."""
+        """Checked value for array-likes ``P`` (batch, n_L) and ``Y`` (batch, n_L) or labels."""
         return self.value(*self._checked(P, Y))
 
     def gradient(self, P, Y) -> Array:
-        """Checked :math:`\\partial L/\\partial P`, shape (batch, m), dtype of ``P``."""
+        """Checked :math:`\\partial ℒ/\\partial P`, shape (batch, n_L), dtype of ``P``."""
         return self.grad(*self._checked(P, Y))
 
 

@@ -5,13 +5,13 @@ row convention (examples are rows, ``W`` of layer ``l`` has shape ``(n_l, n_{l-1
 
 .. math::
 
-   \delta^L &= \partial L/\partial Z^L
+   \delta^L &= \partial ℒ/\partial Z^L
        && \text{(BP1: from the loss and the output activation)} \\
    \delta^l &= (\delta^{l+1} W^{l+1}) \odot f'(Z^l)
        && \text{(BP2: one layer back)} \\
-   \partial L/\partial W^l &= (\delta^l)^\top A^{l-1}
+   \partial ℒ/\partial W^l &= (\delta^l)^\top A^{l-1}
        && \text{(BP3)} \\
-   \partial L/\partial b^l &= \textstyle\sum_{\text{batch}} \delta^l
+   \partial ℒ/\partial b^l &= \textstyle\sum_{\text{batch}} \delta^l
        && \text{(BP4)}
 
 In column-vector notation (one example) BP2 reads
@@ -63,7 +63,7 @@ class Network(Evaluation):
     When the output activation and the loss fuse (``sigmoid`` + ``bce``,
     ``softmax`` + ``cross_entropy``), the loss value and :math:`\\delta^L` are computed
     from the logits ``Z`` as ``bce_with_logits`` / ``softmax_cross_entropy`` would:
-    the same function, but :math:`\\delta^L = (\\hat y - y)/N` (:math:`/(N m)` for
+    the same function, but :math:`\\delta^L = (\\hat y - y)/N` (:math:`/(N n_L)` for
     ``bce``, which averages over every element) is exact and finite where
     ``dL/dA * f'(Z)`` would be 0/0 for a saturated output. (So for outputs rounded to
     exactly 0 or 1, ``net.loss`` is the true value, while ``bce`` on the probabilities
@@ -213,8 +213,8 @@ class Network(Evaluation):
 
     # ---------------------------------------------------------------- backward
     def output_delta(self, Y: np.ndarray) -> np.ndarray:
-        r"""BP1: :math:`\delta^L = \partial L / \partial Z^L` for checked targets ``Y``
-        (:math:`\partial L/\partial A^L` when the last layer is not a Dense)."""
+        r"""BP1: :math:`\delta^L = \partial ℒ / \partial Z^L` for checked targets ``Y``
+        (:math:`\partial ℒ/\partial A^L` when the last layer is not a Dense)."""
         if self._fused is not None:           # sigmoid+BCE or softmax+CE: (y_hat - y)/N
             return self._fused.grad(self.layers[-1].Z, Y)
         dA = self.loss_fn.grad(self.output, Y)  # dL/dA^L
@@ -228,7 +228,7 @@ class Network(Evaluation):
     def backward(self, Y: Any) -> list[np.ndarray]:
         r"""Backpropagate the loss of the last :meth:`forward` against targets ``Y``.
 
-        Fills every Dense layer's ``delta`` (:math:`\partial L/\partial Z`, shape
+        Fills every Dense layer's ``delta`` (:math:`\partial ℒ/\partial Z`, shape
         ``(batch, n_out)``), ``dW`` and ``db``, and every other layer's :meth:`grads`.
         Gradients are *overwritten*, not accumulated: calling ``backward`` twice gives
         the same result.

@@ -6,7 +6,7 @@ the same trajectory:
 * :class:`SGD`: :math:`v \leftarrow \mu v + g`; the step is :math:`v`, or
   :math:`g + \mu v` with Nesterov; :math:`\theta \leftarrow \theta - \alpha\,\text{step}`.
   With :math:`\mu = 0` this is plain gradient descent, :math:`\Delta W = -\alpha\,
-  \partial L/\partial W`: note the minus sign.
+  \partial ℒ/\partial W`: note the minus sign.
 * :class:`Adam`: bias-corrected first and second moment estimates (Kingma & Ba, 2015).
 
 ``step(net)`` updates every parameter *in place* (the arrays keep their identity).

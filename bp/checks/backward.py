@@ -3,13 +3,13 @@ r"""Self-checks for the backward pass (chapter "Deriving the gradients").
 Each check runs the reader's function on several seeded inputs and compares it with
 ``bp``'s reference (:meth:`bp.Network.backward`), in the batched row convention:
 examples are rows, ``W`` of layer :math:`l` has shape ``(n_l, n_{l-1})`` and
-:math:`\delta^l = \partial L/\partial Z^l` has shape ``(batch, n_l)``.
+:math:`\delta^l = \partial ℒ/\partial Z^l` has shape ``(batch, n_l)``.
 
 .. math::
 
    \delta^l = (\delta^{l+1} W^{l+1}) \odot f'(Z^l), \qquad
-   \frac{\partial L}{\partial W^l} = (\delta^l)^\top A^{l-1}, \qquad
-   \frac{\partial L}{\partial b^l} = \textstyle\sum_{\text{batch}} \delta^l
+   \frac{\partial ℒ}{\partial W^l} = (\delta^l)^\top A^{l-1}, \qquad
+   \frac{\partial ℒ}{\partial b^l} = \textstyle\sum_{\text{batch}} \delta^l
 
 Every case uses non-square weight matrices, so a missing or misplaced transpose is
 reported as a shape error rather than slipping through.
@@ -91,7 +91,7 @@ def manual_backward(net: Network, X: np.ndarray, Y: np.ndarray, slip: str = "",
     r"""BP1-BP4 written out, with one classic ``slip`` switched on (for the diagnoses).
 
     ``slip`` is ``""`` (none), ``"no_df"`` (BP2 without :math:`f'`), ``"dA"``
-    (:math:`\partial L/\partial A^L` used where :math:`\delta^L` belongs), ``"mean"``
+    (:math:`\partial ℒ/\partial A^L` used where :math:`\delta^L` belongs), ``"mean"``
     (dW and db divided by N again), ``"sign"`` (every gradient negated) or ``"stale"``
     (BP2 with :math:`W^{l}` already updated by a step of ``lr``).
     """

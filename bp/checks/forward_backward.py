@@ -9,7 +9,7 @@ over every element, as PyTorch's ``nn.MSELoss``). In the batched row convention
 
    Z^1 = X W^{1\top} + b^1,\quad A^1 = \sigma(Z^1),\quad
    Z^2 = A^1 W^{2\top} + b^2,\quad A^2 = \sigma(Z^2),\quad
-   L = \frac{1}{Nm}\sum (A^2 - Y)^2.
+   ℒ = \frac{1}{N n_L}\sum (A^2 - Y)^2.
 
 Each check compares the reader's function with :class:`bp.Network` on seeded
 inputs of several sizes and returns a :class:`~bp.checks._core.CheckResult`.
@@ -157,10 +157,10 @@ def check_backward_2layer(fn: Callable[..., tuple[Array, Array, Array, Array]],
 
     .. math::
 
-       \delta^2 = \tfrac{2}{Nm}(A^2 - Y)\odot\sigma'(Z^2),\quad
+       \delta^2 = \tfrac{2}{N n_L}(A^2 - Y)\odot\sigma'(Z^2),\quad
        \delta^1 = (\delta^2 W^2)\odot\sigma'(Z^1),\quad
-       \frac{\partial L}{\partial W^l} = \delta^{l\top} A^{l-1},\quad
-       \frac{\partial L}{\partial b^l} = \textstyle\sum_n \delta^l_n.
+       \frac{\partial ℒ}{\partial W^l} = \delta^{l\top} A^{l-1},\quad
+       \frac{\partial ℒ}{\partial b^l} = \textstyle\sum_n \delta^l_n.
 
     Parameters
     ----------

@@ -8,8 +8,8 @@ The reductions are PyTorch's ``reduction="mean"`` (see :mod:`bp.losses`):
 
 .. math::
 
-   \text{mse} = \frac{1}{Nm}\sum_{n,i}(\hat y_{ni}-y_{ni})^2, \qquad
-   \text{bce} = -\frac{1}{Nm}\sum_{n,i}\big[y\log\hat y + (1-y)\log(1-\hat y)\big],
+   \text{mse} = \frac{1}{N n_L}\sum_{n,i}(\hat y_{ni}-y_{ni})^2, \qquad
+   \text{bce} = -\frac{1}{N n_L}\sum_{n,i}\big[y\log\hat y + (1-y)\log(1-\hat y)\big],
 
    \text{cross\_entropy} = -\frac1N\sum_{n,i} y_{ni}\log\hat y_{ni}, \qquad
    \text{softmax\_cross\_entropy}(Z, Y) = \text{cross\_entropy}(\operatorname{softmax}(Z), Y).
@@ -112,7 +112,7 @@ def check_loss(name: str, fn: Callable[[Array, Array], float],
 @expects("loss_gradient(P, Y) -> dP")
 def check_loss_gradient(name: str, fn: Callable[[Array, Array], Array],
                         verbose: bool = True) -> CheckResult:
-    r"""Check a reader's :math:`\partial L/\partial P` against bp's for the loss ``name``.
+    r"""Check a reader's :math:`\partial ℒ/\partial P` against bp's for the loss ``name``.
 
     Parameters
     ----------
@@ -168,13 +168,13 @@ DELTA_VARIANTS = {
 @expects("output_delta(Z, Y) -> delta")
 def check_output_delta(fn: Callable[[Array, Array], Array], output: str = "softmax",
                        verbose: bool = True) -> CheckResult:
-    r"""Check a reader's output error term :math:`\delta^L = \partial L/\partial Z^L`.
+    r"""Check a reader's output error term :math:`\delta^L = \partial ℒ/\partial Z^L`.
 
     For a softmax output with cross-entropy (``output="softmax"``) or a sigmoid
     output with binary cross-entropy (``output="sigmoid"``) the answer is
 
     .. math:: \delta^L = \frac{1}{N}(\hat y - y) \quad\text{resp.}\quad
-              \frac{1}{Nm}(\hat y - y),
+              \frac{1}{N n_L}(\hat y - y),
 
     where :math:`\hat y` is the softmax (sigmoid) of the logits. Extreme logits
     (:math:`\pm 10^4`) are among the cases, so the function must not produce NaN.

@@ -1,7 +1,7 @@
 r"""The :class:`Tensor`: an array in a computational graph, with its vector–Jacobian products.
 
 Each operation stores, for every input ``x`` of its output ``y``, a function that maps
-:math:`\bar y = \partial \mathcal{L}/\partial y` (shaped as ``y``) to the contribution
+:math:`\bar y = \partial ℒ/\partial y` (shaped as ``y``) to the contribution
 :math:`J^\top \bar y` to :math:`\bar x` (shaped as ``x``), never the Jacobian ``J`` itself.
 For :math:`Y = A B`, for instance, the two products are
 
@@ -54,7 +54,7 @@ UNARY: dict[str, tuple[Callable, Callable]] = {
 
 
 class Tensor(ShapeOps):
-    """A float array in a computational graph, with ``grad`` = :math:`\\partial L/\\partial`
+    """A float array in a computational graph, with ``grad`` = :math:`\\partial ℒ/\\partial`
     self (the same shape) after :meth:`backward`.
 
     Parameters
