@@ -26,7 +26,7 @@ CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
 TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq",
                          "bibliography", "losses", "gradient-derivation", "algorithm",
                          "gradient-checking", "optimizers", "vanishing-gradients",
-                         "project-digits"}
+                         "project-digits", "forward-backward"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
