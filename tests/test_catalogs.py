@@ -105,3 +105,29 @@ def test_no_message_splits_a_formula(path):
     split = [m.id[:70] for m in messages(path)
              if len(re.findall(r"(?<!\\)\$", m.id)) % 2]
     assert not split, f"{path.name}: a formula cut by a line break: {split}"
+
+
+def is_display_math(text: str) -> bool:
+    """A message that is a displayed equation's LaTeX: no `$`, no code, no roles, a
+    macro, and no word of four or more letters outside macros and ``\\text{...}``."""
+    if "$" in text or "`" in text or "\\" not in text:
+        return False
+    bare = re.sub(r"\\text\{[^}]*\}|\\[A-Za-z]+", " ", text)
+    return re.search(r"[A-Za-z]{4,}", bare) is None
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_display_equations_are_not_translated(path):
+    """Sphinx rebuilds a translated math block in a way MyST cannot parse: a display
+    equation whose ``\\text{}`` was put into Chinese renders as ``\\[::\\]``. Its
+    translation must be the equation itself (the prose around it carries the words)."""
+    changed = [m.id[:60] for m in messages(path)
+               if m.string and is_display_math(m.id) and m.string != m.id]
+    assert not changed, f"{path.name}: display equations translated: {changed}"
+
+
+def test_display_math_is_recognized():
+    assert is_display_math(r"\delta^l = (W^{l+1})^\T \delta^{l+1} \had f'(z^l)")
+    assert is_display_math(r"\bar x = \frac{1}{N}\Bigl(\text{upstream} - \sum_j g_j\Bigr)")
+    assert not is_display_math(r"The error term $\delta$ of a layer.")
+    assert not is_display_math(r"(on Windows, `.venv\Scripts\python`)")
