@@ -210,6 +210,11 @@ def test_search_finds_parts_of_terms(site, browser, query, expected):
                               DESKTOP)
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        # results are appended one by one; the summary is written when the last is in
+        page.wait_for_function("() => { const s = document.querySelector("
+                               "'#search-results p.search-summary');"
+                               " return s && s.textContent.trim().length > 0; }",
+                               timeout=60_000)
         hits = page.eval_on_selector_all("#search-results ul.search li a",
                                          "els => els.map(e => e.getAttribute('href'))")
         assert any(h and h.startswith(expected) for h in hits), (query, hits[:10])
