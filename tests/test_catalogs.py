@@ -27,7 +27,8 @@ TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq"
                          "bibliography", "losses", "gradient-derivation", "algorithm",
                          "gradient-checking", "optimizers", "vanishing-gradients",
                          "project-digits", "neurons", "activations",
-                         "gradient-descent", "forward-backward"}
+                         "gradient-descent", "forward-backward", "layers",
+                         "convolution"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [

@@ -45,6 +45,8 @@ SENSES: dict[str, dict[str, str]] = {
     "batch": {"批": "'a batch of N examples' (一批 N 个样本): 批 is the measure word"},
     "precision": {"精度": "numerical precision ('float64 precision'), not the metric"},
     "kernel": {"内核": "a Jupyter kernel (the process that runs a notebook's code)"},
+    "feature map": {"特征图": "a convolution's output channel: the glossary's 'feature map "
+                              "(convolution)', whose English form is the same"},
 }
 
 #: The book's term -> rival renderings it does not use: other textbooks' terms (the
