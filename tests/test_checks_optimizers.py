@@ -86,6 +86,24 @@ def test_planted_bugs_fail_with_a_clear_message(check, wrong, why):
     assert "got:" in result.message
 
 
+def test_t_counted_from_0_is_diagnosed_as_a_division_by_zero_not_an_overflow():
+    # The planted mistake: the first step passes t = 0 to the bias corrections, so
+    # m / (1 - beta1 ** 0) divides by zero on finite inputs.
+    def from_0(th, m, v, g, t, lr, b1, b2, eps):
+        return adam_step(th, m, v, g, t - 1, lr, b1, b2, eps)
+    with np.errstate(all="ignore"):
+        result = check_adam_step(from_0, verbose=False)
+    assert not result
+    assert "1 − β^t with t = 0" in result.message and "count t from 1" in result.message
+    assert "overflows" not in result.message and "subtract the maximum" not in result.message
+
+
+def test_an_overflow_elsewhere_keeps_the_overflow_diagnosis():
+    from bp.checks._diagnose import diagnose_leaf
+    message, key = diagnose_leaf(np.ones(3), np.array([1.0, np.inf, 1.0]), {})
+    assert key == "nonfinite" and "subtract the maximum" in message
+
+
 def test_a_function_that_raises_is_reported_not_raised():
     def broken(theta, v, g, lr, mu):
         raise RuntimeError("not written yet")

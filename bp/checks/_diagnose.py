@@ -114,9 +114,11 @@ def _diagonal(e, g, s):
 def _nonfinite(e, g, s):
     if g.shape == e.shape and np.all(np.isfinite(e)) and not np.all(np.isfinite(g)):
         n_bad = int(np.sum(~np.isfinite(g)))
+        cause = s.get("nonfinite_cause") or (
+            "the naive formula overflows at large |z| (e^1000 = inf); subtract the "
+            "maximum first, or use the stable form")
         return (f"{n_bad} entr{'y is' if n_bad == 1 else 'ies are'} inf or NaN where the "
-                "reference is finite: the naive formula overflows at large |z| (e^1000 = "
-                "inf); subtract the maximum first, or use the stable form")
+                f"reference is finite: {cause}")
     return None
 
 

@@ -172,6 +172,17 @@ ADAM_VARIANTS = [
 ]
 
 
+#: Why a step number 1 from finite inputs gives inf or NaN (not the softmax overflow).
+T_FROM_0 = ("a division by 1 − β^t with t = 0 (1 − β⁰ = 0): count t from 1, the first "
+            "step is t = 1")
+
+
+def _adam_scales(theta, m, v, g, t, lr, *rest):
+    """The learning rate for the factor diagnoses; at t = 1, the cause of inf/NaN."""
+    finite = all(np.all(np.isfinite(x)) for x in (theta, m, v, g))
+    return {"lr": lr, **({"nonfinite_cause": T_FROM_0} if t == 1 and finite else {})}
+
+
 @expects("adam_step(theta, m, v, g, t, lr, beta1, beta2, eps) -> (theta_new, m_new, v_new)")
 def check_adam_step(fn: Callable, verbose: bool = True) -> CheckResult:
     r"""Check ``fn(theta, m, v, g, t, lr, beta1, beta2, eps) -> (theta_new, m_new, v_new)``.
@@ -209,7 +220,7 @@ def check_adam_step(fn: Callable, verbose: bool = True) -> CheckResult:
                    arg_names=["theta", "m", "v", "g", "t", "lr", "beta1", "beta2", "eps"],
                    verbose=verbose, case_names=names,
                    outputs=["theta_new", "m_new", "v_new"], variants=ADAM_VARIANTS,
-                   scales=lambda *a: {"lr": a[5]},
+                   scales=_adam_scales,
                    rule="torch.optim.Adam's form (eps outside the root, bias-corrected); "
                         "return new arrays")
 
