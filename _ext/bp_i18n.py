@@ -16,9 +16,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import gettext
+from os import path
+
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 #: The sub-folder of the English site that holds the Chinese edition.
@@ -171,8 +178,93 @@ def keep_glue_in_translations() -> None:
         module.retrieve_glue_data = retrieve
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the part captions of the table of contents (``_toc.yml``).
+
+    sphinx-external-toc adds the root page's toctrees (priority 100) after Sphinx has
+    translated the page (priority 20), so the Chinese sidebar showed the English part
+    names although the root page's catalog translates them. They are looked up in that
+    catalog here, before the toctree collector reads them (priority 880).
+    """
+
+    default_priority = 110
+
+    def apply(self, **kwargs: Any) -> None:
+        if not is_chinese(self.app) or self.app.builder.name == "gettext":
+            return
+        toctrees = [t for t in self.document.findall(addnodes.toctree) if t.get("caption")]
+        if not toctrees:
+            return
+        from sphinx.util.i18n import docname_to_domain
+
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in toctrees:
+            caption = catalog.gettext(toctree["caption"])
+            toctree["caption"] = toctree["rawcaption"] = caption
+
+
+#: The Chinese of the interface strings that the extensions' own catalogs lack
+#: (sphinx-exercise translates "Solution to" but not "Solution"), by catalog.
+INTERFACE_ZH = {"exercise": {"Solution": "解答"}}
+
+#: MyST-NB's prompts of a hidden cell ("Show code cell {type}" with the hidden part).
+CODE_PROMPTS_ZH = {f"{verb} code cell {part}": f"{zh_verb}{zh_part}"
+                   for verb, zh_verb in (("Show", "显示"), ("Hide", "隐藏"))
+                   for part, zh_part in (("source", "代码"), ("content", "单元格"),
+                                         ("output", "输出"), ("outputs", "输出"))}
+
+
+class _Table(gettext.NullTranslations):
+    """A catalog held in a dictionary, the last fallback of an extension's catalog."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        super().__init__()
+        self.table = table
+
+    def gettext(self, message: str) -> str:
+        return self.table.get(message, message)
+
+
+def complete_interface_catalogs(app: Sphinx) -> None:
+    """Add :data:`INTERFACE_ZH` behind the extensions' catalogs in a Chinese build."""
+    from sphinx.locale import translators
+
+    if not is_chinese(app):
+        return
+    for catalog, table in INTERFACE_ZH.items():
+        translator = translators.get(("general", catalog))
+        if translator is None or isinstance(translator, _Table):
+            translators[("general", catalog)] = _Table(table)
+        else:
+            translator.add_fallback(_Table(table))
+
+
+class TranslateCodePrompts(SphinxPostTransform):
+    """Show MyST-NB's prompts of hidden cells in Chinese (it has no catalog of its
+    own); runs after MyST-NB has wrapped the hidden parts (priority 199)."""
+
+    default_priority = 200
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        if not is_chinese(self.app):
+            return
+        from myst_nb.sphinx_ import HideCodeCellNode
+
+        for node in self.document.findall(HideCodeCellNode):
+            for key in ("prompt_show", "prompt_hide"):
+                node[key] = CODE_PROMPTS_ZH.get(node[key], node[key])
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     keep_glue_in_translations()
+    app.add_transform(TranslateTocCaptions)
+    app.add_post_transform(TranslateCodePrompts)
+    app.connect("builder-inited", complete_interface_catalogs)
     app.connect("html-page-context", add_switcher)
     app.add_directive("bp-edition", EditionDirective)
     translatable_exercise_titles(app)

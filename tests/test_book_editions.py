@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 from book_site import (BUILD, HTML, MARKS, ROOT, chromium_browser, require, serve_site,
                        toc_docs)
 
+bs4 = pytest.importorskip("bs4")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = MARKS
@@ -81,6 +82,22 @@ def test_the_chinese_interface_is_chinese():
     assert "Search this book" not in html
     assert "全书（PDF）" in html and "练习（.ipynb）" in html and "学生工具包（.zip）" in html, \
         "the download menu is not in Chinese"
+
+
+def test_the_interface_strings_of_the_extensions_are_chinese():
+    """The sidebar's part names (_toc.yml), the solutions' titles (sphinx-exercise) and
+    the prompts of hidden code cells (MyST-NB) are in Chinese on a Chinese page."""
+    page = ZH / "chapters" / "layers.html"
+    require(page.is_file(), f"{page} has not been built (run `make book`)")
+    soup = bs4.BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    captions = [c.get_text(strip=True) for c in soup.select("p.caption .caption-text")]
+    assert "第一部分：误差逆传播的推导与运行" in captions, captions
+    assert not [c for c in captions if c.startswith(("Part ", "Front matter", "Appendices"))], \
+        f"English part names in the Chinese sidebar: {captions}"
+    titles = {t.get_text(strip=True) for t in soup.select(".solution > .admonition-title")}
+    assert titles == {"解答"}, f"solution titles: {titles}"
+    prompts = {p.get_text(strip=True) for p in soup.select("details.hide summary p")}
+    assert prompts and prompts <= {"显示代码", "隐藏代码"}, f"hidden-cell prompts: {prompts}"
 
 
 def test_the_switcher_goes_to_the_same_chapter_and_back(site, browser):
