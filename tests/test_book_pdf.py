@@ -52,7 +52,8 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+CJK_RANGES = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+CJK = re.compile(rf"[{CJK_RANGES}]+")
 
 
 def title_in_text(title: str, text: str) -> bool:
@@ -76,8 +77,7 @@ def pieces_near(start: str, text: str, window: int = 300) -> bool:
     each other rather than in order; a folded solution has none of them.
     """
     squashed = squash(text)
-    pieces = re.findall(rf"{CJK.pattern}|[^\s\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
-                        r"\uff00-\uffef]+", squash(start))
+    pieces = re.findall(rf"{CJK.pattern}|[^\s{CJK_RANGES}]+", squash(start))
     if not pieces:
         return False
     anchor = max(pieces, key=len)
