@@ -85,6 +85,36 @@ def test_chapters_hold_no_tab_or_control_character(name):
 
 
 
+def comment_lines(text: str) -> list[int]:
+    """Lines of ``text``, outside code cells, that MyST reads as a comment: a line whose
+    first non-blank character is ``%`` is dropped from the page with everything on it
+    (a prose line re-wrapped to begin with "%)" loses the rest of its sentence)."""
+    found, fence = [], None
+    for i, line in enumerate(text.splitlines(), 1):
+        opening = re.match(r"^(`{3,})\{code-cell\}", line)
+        if fence is None and opening:
+            fence = opening.group(1)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+        elif fence is None and line.lstrip().startswith("%"):
+            found.append(i)
+    return found
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_no_prose_line_is_read_as_a_comment(name):
+    lines = comment_lines((ROOT / f"{name}.md").read_text(encoding="utf-8"))
+    assert not lines, f"{name}: lines {lines} begin with '%', which MyST drops as comments"
+
+
+def test_the_comment_check_catches_a_wrapped_percent_and_spares_code():
+    wrapped = "The rows (at $d = 16$: {glue:text}`x:.0f`\n  %): pass nothing back.\n"
+    code = "```{code-cell} ipython3\n%matplotlib inline\n```\n"
+    assert comment_lines(wrapped) == [2]
+    assert comment_lines(code) == []
+    assert comment_lines("A share of 5 % of the rows.\n") == []
+
+
 FIGURE = re.compile(r"^(`{3,}|:{3,})\{(glue:figure|figure)\}.*$", re.M)
 
 
