@@ -13,6 +13,7 @@ True
 from .activations import ACTIVATIONS, Activation, get_activation
 from . import curvature
 from .experiments import ClaimFailed, Runs, claim_greater, claim_less, repeat
+from .reporting import round_down, round_up         # printed bounds, rounded outward
 from .datasets import digits, one_hot, spirals, two_moons, xor
 from .gradcheck import (GradCheckReport, check_derivative, gradcheck, numerical_gradient,
                         relative_error)
@@ -47,5 +48,6 @@ __all__ = [
 ]
 __all__ += ["Tensor", "BatchNorm", "LayerNorm", "Dropout", "Residual"]
 __all__ += ["derivative_error"]
+__all__ += ["round_up", "round_down"]
 __all__ += ["RNN", "SelfAttention", "clip_grad_norm"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
