@@ -1,8 +1,9 @@
 """Mini-batch training: the loop that repeats forward, backward and step.
 
 :func:`fit` is what :meth:`bp.Network.fit` calls. One epoch visits every example
-once, in batches of ``batch_size`` (the last batch may be smaller), reshuffled every
-epoch from a seeded generator, so a run is reproducible.
+once, in batches of ``batch_size`` (the last batch may be smaller, or be left out with
+``drop_last=True`` as in PyTorch's ``DataLoader``), reshuffled every epoch from a seeded
+generator, so a run is reproducible.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         validation: tuple[Any, Any] | None = None, seed: int | np.random.Generator | None = 0,
         progress: bool | None = None, schedule: Any = None,
         patience: int | None = None, restore_best: bool = False,
-        clip_norm: float | None = None) -> History:
+        clip_norm: float | None = None, drop_last: bool = False) -> History:
     """Train ``net`` on ``(X, Y)`` with mini-batches.
 
     Parameters
@@ -94,11 +95,18 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         Clip by global norm (:func:`bp.clip_grad_norm`) after every backward, before
         the optimizer's step: all gradients together are scaled by
         ``min(1, clip_norm / (norm + 1e-6))``. ``None``: no clipping.
+    drop_last : bool
+        Leave out each epoch's last batch when it is smaller than ``batch_size``
+        (PyTorch's ``DataLoader(drop_last=True)``): the examples left over are
+        different ones every epoch when shuffling. A step on a few examples is a noisy
+        one, and in a batch-norm layer it normalizes with the statistics of those few.
+        Needs at least ``batch_size`` examples.
 
     Returns
     -------
     History
-        Per epoch: ``loss``, the mean over the epoch's examples of the batch losses
+        Per epoch: ``loss``, the mean over the epoch's examples (those in a batch) of
+        the batch losses
         as each batch was seen (before its step); for classification losses
         ``accuracy``, measured the same way (as Keras does: no extra pass over the
         data); ``val_loss``, ``val_accuracy`` after the epoch if asked for; and with
@@ -137,9 +145,17 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
         schedule = check_schedule(schedule)
     if clip_norm is not None:
         clip_norm = check_max_norm(clip_norm, "clip_norm", "fit")
+    if not isinstance(drop_last, (bool, np.bool_)):
+        raise TypeError(f"drop_last must be True or False, got {type(drop_last).__name__}")
     rng = as_generator(seed, "seed")
     history = History()
     S = X.shape[0]                                         # training-set size
+    if drop_last and S < batch_size:
+        raise ValueError(f"drop_last=True needs at least batch_size={batch_size} examples, "
+                         f"got {S}: every batch would be dropped")
+    # the examples an epoch trains on: all, or the full batches only
+    used = S - S % batch_size if drop_last else S
+    n_batches = -(-used // batch_size)
     eye = np.eye(net.n_out, dtype=net.dtype)              # one-hot rows for class labels
     # every batch is gathered into this one buffer (no new array per batch, and the
     # previous batch, still cached as layer 1's A_prev, is not kept beside the next)
@@ -153,7 +169,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             running, correct, norms = 0.0, 0.0, []
             # over/invalid are reported as divergence (one errstate per epoch, not per batch)
             with np.errstate(over="ignore", invalid="ignore"):
-                for b, start in enumerate(range(0, S, batch_size), start=1):
+                for b, start in enumerate(range(0, used, batch_size), start=1):
                     idx = order[start:start + batch_size]
                     xb = X.take(idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
                     yb, truth = _batch_targets(net, Y, idx, eye)
@@ -161,7 +177,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
                     loss, delta_L = net._loss_and_output_delta(yb)
                     if not math.isfinite(loss):
                         raise diverged(net, opt, history, saved, epoch, b,
-                                       (epoch - 1) * -(-S // batch_size) + b - 1,
+                                       (epoch - 1) * n_batches + b - 1,
                                        f"loss became {loss} at epoch {epoch}, batch {b}")
                     if net.is_classifier:
                         correct += _correct(net, out, truth)
@@ -181,9 +197,9 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             else:
                 for (_, _, p), old in zip(net.parameters(), saved["epoch"]):
                     np.copyto(old, p)
-            history.append("loss", running / S)
+            history.append("loss", running / used)
             if net.is_classifier:
-                history.append("accuracy", correct / S)
+                history.append("accuracy", correct / used)
             if norms:
                 history.append("grad_norm", np.mean(norms))
                 history.append("clipped", np.mean(np.array(norms) > clip_norm))

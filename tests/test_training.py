@@ -44,6 +44,62 @@ def test_fit_is_the_plain_minibatch_loop(shuffle, rng):
     np.testing.assert_allclose(hist["loss"], losses, rtol=1e-13)
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_drop_last_leaves_out_the_short_batch_of_every_epoch(shuffle, rng):
+    X, y = _data(rng)                                  # 40 examples: 16, 16 and 8
+    net, ref = _clf(), _clf()
+    net_opt = bp.SGD(0.2)
+    hist = net.fit(X, y, epochs=3, batch_size=16, optimizer=net_opt, shuffle=shuffle,
+                   seed=7, progress=False, drop_last=True)
+    order_rng, opt, Y = np.random.default_rng(7), bp.SGD(0.2), bp.one_hot(y, 3)
+    losses, accs = [], []
+    for _ in range(3):
+        order = order_rng.permutation(40) if shuffle else np.arange(40)
+        total = correct = 0.0
+        for start in (0, 16):                           # the 8 left over: no step
+            idx = order[start:start + 16]
+            out = ref.forward(X[idx])
+            total += ref.loss_value(Y[idx]) * 16
+            correct += np.sum(out.argmax(axis=1) == y[idx])
+            ref.backward(Y[idx])
+            opt.step(ref)
+        losses.append(total / 32)                       # the mean over the examples used
+        accs.append(correct / 32)
+    assert net_opt.t == opt.t == 6                      # two steps per epoch, not three
+    for a, b in zip(_weights(net), _weights(ref)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    np.testing.assert_allclose(hist["loss"], losses, rtol=1e-13)
+    np.testing.assert_allclose(hist["accuracy"], accs, rtol=1e-13)
+
+
+def test_drop_last_changes_nothing_when_the_batches_divide_the_data(rng):
+    X, y = _data(rng)
+    a, b = _clf(), _clf()
+    ha = a.fit(X, y, epochs=2, batch_size=8, seed=3, progress=False)
+    hb = b.fit(X, y, epochs=2, batch_size=8, seed=3, progress=False, drop_last=True)
+    for p, q in zip(_weights(a), _weights(b)):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(ha["loss"], hb["loss"])
+
+
+def test_drop_last_differs_from_keeping_the_short_batch(rng):
+    X, y = _data(rng)
+    a, b = _clf(), _clf()
+    a.fit(X, y, epochs=1, batch_size=16, seed=3, progress=False)
+    b.fit(X, y, epochs=1, batch_size=16, seed=3, progress=False, drop_last=True)
+    assert not all(np.array_equal(p, q) for p, q in zip(_weights(a), _weights(b)))
+
+
+def test_drop_last_refuses_data_smaller_than_one_batch_and_non_booleans(rng):
+    X, y = _data(rng)
+    with pytest.raises(ValueError, match=r"drop_last=True needs at least batch_size=64 "
+                                         r"examples, got 40"):
+        _clf().fit(X, y, batch_size=64, progress=False, drop_last=True)
+    with pytest.raises(TypeError, match="drop_last must be True or False, got str"):
+        _clf().fit(X, y, progress=False, drop_last="yes")
+    _clf().fit(X, y, batch_size=64, epochs=1, progress=False)   # without it: one batch of 40
+
+
 def test_history_contents(rng):
     X, y = _data(rng)
     Xv, yv = _data(rng, 20)
