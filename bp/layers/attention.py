@@ -161,7 +161,7 @@ class SelfAttention(Layer):
         dP = dO @ V.transpose(0, 1, 3, 2)                # (N, h, T, T)
         dV = P.transpose(0, 1, 3, 2) @ dO
         dS = softmax_vjp(S, P, dP)                       # P * (dP - rowsum(dP * P))
-        dS *= self.scale
+        dS *= self.scale                                 # now dL/d(QK^T)
         dQ = dS @ K
         dK = dS.transpose(0, 1, 3, 2) @ Q
         dx = np.zeros_like(x)
