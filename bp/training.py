@@ -169,6 +169,7 @@ def fit(net, X: Any, Y: Any, epochs: int = 10, batch_size: int = 32,
             running, correct, norms = 0.0, 0.0, []
             # over/invalid are reported as divergence (one errstate per epoch, not per batch)
             with np.errstate(over="ignore", invalid="ignore"):
+                # used = S examples, or only the full batches' with drop_last=True
                 for b, start in enumerate(range(0, used, batch_size), start=1):
                     idx = order[start:start + batch_size]
                     xb = X.take(idx, axis=0, out=xbuf[:idx.shape[0]], mode="clip")
