@@ -28,7 +28,7 @@ TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq"
                          "gradient-checking", "optimizers", "vanishing-gradients",
                          "project-digits", "neurons", "activations",
                          "gradient-descent", "forward-backward", "layers",
-                         "convolution", "normalization"}
+                         "convolution", "normalization", "autodiff"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
