@@ -143,8 +143,13 @@ def softmax_jacobian(z: Array) -> Array:
     return s[:, :, None] * np.eye(s.shape[1], dtype=s.dtype) - s[:, :, None] * s[:, None, :]
 
 
-def softmax_vjp(z: Array, a: Array, g: Array) -> Array:
-    r"""Vector-Jacobian product of softmax: :math:`J^\top g = s \odot (g - (g \cdot s))` per row."""
+def softmax_vjp(z: Array | None, a: Array, g: Array) -> Array:
+    r"""Vector-Jacobian product of softmax, row by row.
+
+    :math:`J^\top g = s \odot (g - g \cdot s)` with :math:`s` = ``a``. Only the output
+    is read: ``z`` is accepted for the common ``(z, a, g)`` signature and may be
+    ``None``, so a layer need not keep its scores.
+    """
     return a * (g - np.sum(g * a, axis=-1, keepdims=True))
 
 

@@ -95,6 +95,16 @@ def test_one_step_reads_only_itself():
     np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-12, atol=1e-14)
 
 
+def test_the_backward_pass_keeps_the_weights_not_the_scores():
+    """Only P is needed by the softmax's VJP: one (N, h, T, T) array is cached, not two."""
+    layer = make_attn(4, 2)
+    x, _ = data(layer, N=3, T=5)
+    layer.forward(x)
+    square = [a for a in layer._cache if a.shape[-2:] == (5, 5)]
+    assert len(square) == 1
+    np.testing.assert_array_equal(square[0], layer.attn)
+
+
 def test_without_a_mask_permuting_time_permutes_the_output():
     layer = make_attn(4, 2)
     x, _ = data(layer, N=2, T=5)

@@ -146,21 +146,21 @@ class SelfAttention(Layer):
             S[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf
         P = softmax(S)                       # row-wise; the diagonal is never -inf
         O = self._merge(P @ V)                           # (N, T, d)
-        self._cache = (x, Q, K, V, O, S, P)
+        self._cache = (x, Q, K, V, O, P)   # not S: the softmax's VJP reads only P
         self._out_shape = x.shape
         return O @ self.W_o.T + self.b_o
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/dy (N, T, d_model), fill the eight gradients; return dL/dx."""
         g = check_grad_out(grad_out, self._out_shape, self.dtype, self.name)
-        x, Q, K, V, O, S, P = self._cache
+        x, Q, K, V, O, P = self._cache
         d = self.d_model
         self.dW_o = g.reshape(-1, d).T @ O.reshape(-1, d)
         self.db_o = g.sum(axis=(0, 1))
         dO = self._split(g @ self.W_o)                   # (N, h, T, d_h)
         dP = dO @ V.transpose(0, 1, 3, 2)                # (N, h, T, T)
         dV = P.transpose(0, 1, 3, 2) @ dO
-        dS = softmax_vjp(S, P, dP)                       # P * (dP - rowsum(dP * P))
+        dS = softmax_vjp(None, P, dP)                    # P * (dP - rowsum(dP * P))
         dS *= self.scale                                 # now dL/d(QK^T)
         dQ = dS @ K
         dK = dS.transpose(0, 1, 3, 2) @ Q
