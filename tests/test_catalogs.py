@@ -28,7 +28,8 @@ TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq"
                          "gradient-checking", "optimizers", "vanishing-gradients",
                          "project-digits", "neurons", "activations",
                          "gradient-descent", "forward-backward", "layers",
-                         "convolution", "normalization", "autodiff"}
+                         "convolution", "normalization", "autodiff", "recurrent",
+                         "attention"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [

@@ -29,7 +29,9 @@ SENSES: dict[str, dict[str, str]] = {
                                "the activation function",
                    "激活": "'activation' as the state of a unit ('active', 激活状态)"},
     "attention": {"注意": "'attracted little attention': the everyday sense"},
-    "bias": {"正面概率": "'a coin with bias p': the probability of heads"},
+    "bias": {"正面概率": "'a coin with bias p': the probability of heads",
+             "偏差": "the bias of an estimate (truncated BPTT's gradient is biased "
+                     "towards short dependencies): the statistical sense"},
     "identity": {"恒等": "the identity activation (恒等激活函数) and the identity "
                          "equation (恒等式)",
                  "单位矩阵": "'the identity plus a correction': the identity matrix",

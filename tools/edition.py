@@ -47,8 +47,12 @@ LANGUAGE = {"language": LANG, "locale_dirs": [str(LOCALES)], "gettext_compact": 
             "html_title": "误差逆传播：推导与运行", "project": "误差逆传播：推导与运行"}
 #: Where each build writes, and its own doctrees.
 TARGETS = {
-    "gettext": ("gettext", POT, BUILD / ".doctrees-gettext", {"gettext_compact": False,
-                                                              "gettext_location": False}),
+    # MyST-NB keeps no output for a builder it has no mime priorities for: give gettext
+    # the HTML's choice of images, so that the figures' alt text is extracted too
+    "gettext": ("gettext", POT, BUILD / ".doctrees-gettext",
+                {"gettext_compact": False, "gettext_location": False,
+                 "nb_mime_priority_overrides": [("gettext", "image/png", 50),
+                                                ("gettext", "text/plain", 100)]}),
     "html": ("html", BUILD / "html" / "zh", BUILD / ".doctrees-zh", LANGUAGE),
     "singlehtml": ("singlehtml", BUILD / "singlehtml-zh", BUILD / ".doctrees-zh-single",
                    LANGUAGE),
