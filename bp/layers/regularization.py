@@ -74,7 +74,8 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """``grad_out * mask / (1 - p)``: the dropped entries get no gradient."""
+        """``grad_out * mask``, the cached M / (1 - p): the dropped entries get no
+        gradient."""
         if self._shape is None:
             raise RuntimeError(f"{self.name}: call forward before backward")
         g = as_grad(grad_out, self._shape, self.name, self.dtype)
