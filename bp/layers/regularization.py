@@ -62,8 +62,8 @@ class Dropout(Layer):
         return {"p": self.p}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """``x * mask / (1 - p)`` in training (a new mask each call), a copy of ``x`` in
-        evaluation; shape (N, ...) in and out."""
+        """``x * mask`` in training, where ``mask`` = M / (1 - p) for a new 0/1 mask M
+        each call; a copy of ``x`` in evaluation; shape (N, ...) in and out."""
         x = as_batch(x, self.name, self.dtype)
         self._shape = x.shape
         if not self.training or self.p == 0:
