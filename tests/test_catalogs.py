@@ -29,7 +29,7 @@ TRANSLATED: set[str] = {"preface", "how-to-use", "notation", "background", "faq"
                          "project-digits", "neurons", "activations",
                          "gradient-descent", "forward-backward", "layers",
                          "convolution", "normalization", "autodiff", "recurrent",
-                         "attention"}
+                         "attention", "beyond", "glossary"}
 
 #: What a translation must keep exactly as its source has it.
 KEPT = [
