@@ -100,6 +100,26 @@ def test_the_interface_strings_of_the_extensions_are_chinese():
     assert prompts and prompts <= {"显示代码", "隐藏代码"}, f"hidden-cell prompts: {prompts}"
 
 
+def test_every_figure_has_chinese_alt_text_on_the_chinese_pages():
+    """A figure's alt text (what a screen reader says instead of the picture) is
+    extracted into the catalogs and translated: on a Chinese page every figure's
+    image has alt text, and it is Chinese, not the English of the source."""
+    pages = sorted((ZH / "chapters").glob("*.html"))
+    require(pages, "the Chinese edition has not been built (run `make book`)")
+    english, n = [], 0
+    for page in pages:
+        soup = bs4.BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for img in soup.select("figure img"):
+            alt = img.get("alt", "")
+            if len(alt) < 20:                         # no description: nothing to say
+                continue
+            n += 1
+            if not re.search(r"[\u4e00-\u9fff]", alt):
+                english.append((page.name, alt[:60]))
+    assert n >= 50, f"only {n} figures with alt text on the Chinese pages"
+    assert not english, f"English alt text on Chinese pages: {english[:5]}"
+
+
 def test_the_switcher_goes_to_the_same_chapter_and_back(site, browser):
     page = browser.new_page()
     try:
