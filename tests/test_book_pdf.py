@@ -267,10 +267,16 @@ def test_pdf_has_a_cover_and_a_contents_page_with_page_numbers(edition, outline,
     assert edition.contents in texts[1]
     listed = {}
     for page in texts[1:4]:
+        before = ""                 # a line without a page number: a long title wrapped
         for line in body_lines(page):
             match = re.fullmatch(r"(.+?)\s{2,}(\d+)", line)
             if match:
                 listed[key(match.group(1))] = int(match.group(2))
+                if before:
+                    listed.setdefault(key(before + match.group(1)), int(match.group(2)))
+                before = ""
+            else:
+                before = line
     for title in chapter_titles(book_html).values():
         # (text extraction may move a run of Chinese in a mixed title: compare without it)
         found = key(title) if key(title) in listed else next(
